@@ -1,0 +1,71 @@
+# shellcheck shell=bash
+# Finds a JDK new enough for panatrace. Source this file, then call panatrace_find_jdk:
+#
+#   . "$repo/bin/lib/find-jdk.sh"
+#   panatrace_find_jdk || exit 2
+#   "$JAVA" -version
+#
+# It takes JAVA_HOME when that JDK is new enough, else the newest JDK under $PANATRACE_JVM_ROOT
+# (default /usr/lib/jvm). On success it exports JAVA_HOME and sets JAVA to its java; otherwise it
+# prints one line on stderr saying where it looked and returns 1. Safe under `set -euo pipefail`.
+
+# The engine is compiled with --release 22 and needs the final FFM API.
+PANATRACE_MIN_JAVA=22
+
+# Prints the feature version (17, 22, 25, ...) of the JDK at $1; fails when it has no runnable java.
+panatrace_jdk_feature() {
+    local home=$1 version=
+    [[ -x $home/bin/java ]] || return 1
+    # The release file answers without starting a JVM.
+    if [[ -r $home/release ]]; then
+        version=$(sed -n 's/^JAVA_VERSION="\(.*\)"$/\1/p' "$home/release")
+    fi
+    if [[ -z $version ]]; then
+        # First line of `java -version`, e.g.: openjdk version "25.0.1" 2025-10-21
+        version=$("$home/bin/java" -version 2>&1 | sed -n '1s/.* version "\([^"]*\)".*/\1/p')
+    fi
+    version=${version#1.}          # Java 8 and older call themselves 1.8.0_392
+    version=${version%%[!0-9]*}    # 25.0.1, 26-ea -> 25, 26
+    [[ -n $version ]] || return 1
+    echo "$version"
+}
+
+# Sets JAVA_HOME (exported) and JAVA to a JDK >= PANATRACE_MIN_JAVA, or says where it looked and fails.
+panatrace_find_jdk() {
+    local root=${PANATRACE_JVM_ROOT:-/usr/lib/jvm} found= feature= newest=0 home looked
+    if [[ -n ${JAVA_HOME:-} ]]; then
+        feature=$(panatrace_jdk_feature "$JAVA_HOME") || feature=
+        if [[ -n $feature ]] && (( feature >= PANATRACE_MIN_JAVA )); then
+            found=$JAVA_HOME
+        fi
+        if [[ -n $feature ]]; then
+            looked="JAVA_HOME=$JAVA_HOME (Java $feature)"
+        else
+            looked="JAVA_HOME=$JAVA_HOME (no java there)"
+        fi
+    else
+        looked="JAVA_HOME (unset)"
+    fi
+    if [[ -z $found ]]; then
+        for home in "$root"/*/; do
+            home=${home%/}
+            feature=$(panatrace_jdk_feature "$home") || continue
+            if (( feature > newest )); then
+                newest=$feature
+                found=$home
+            fi
+        done
+        (( newest >= PANATRACE_MIN_JAVA )) || found=
+        if (( newest > 0 )); then
+            looked+=" and $root/* (newest: Java $newest)"
+        else
+            looked+=" and $root/* (no JDK)"
+        fi
+    fi
+    if [[ -z $found ]]; then
+        echo "${0##*/}: needs a JDK $PANATRACE_MIN_JAVA or newer; looked at $looked; set JAVA_HOME to one" >&2
+        return 1
+    fi
+    export JAVA_HOME=$found
+    JAVA=$found/bin/java
+}

@@ -1,0 +1,9 @@
+/** The k3s-launcher command line. */
+module dev.panatrace.launcher {
+    requires dev.panatrace.ptrace;
+    requires dev.panatrace.procsys;
+    requires info.picocli;
+    // sun.misc.Signal: forwarding SIGINT, SIGTERM and SIGHUP to the traced command.
+    requires jdk.unsupported;
+    opens dev.panatrace.launcher to info.picocli;
+}

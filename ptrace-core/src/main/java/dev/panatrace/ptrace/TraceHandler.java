@@ -1,0 +1,49 @@
+package dev.panatrace.ptrace;
+
+/**
+ * What a tool does with a tracee's events. Every method has a pass-through default, so a handler
+ * overrides only what it cares about. All methods run on the tracer thread, one stop at a time; a
+ * slow handler slows the tracee.
+ *
+ * <p>An exception thrown by a hook does not end the trace: the engine logs it once per hook and
+ * syscall, and the event proceeds as if the hook had returned its default (the syscall runs
+ * unmodified, the signal is delivered).
+ */
+public interface TraceHandler {
+    /**
+     * The syscalls this handler wants to see. Others are not stopped at all where seccomp acceleration
+     * is available. Asked once, when tracing starts.
+     */
+    default SyscallSet syscalls() {
+        return SyscallSet.all();
+    }
+
+    /** Every stop, decoded, before the more specific hook for it. */
+    default void onStop(Stop stop) {}
+
+    /** A wanted syscall is entered. */
+    default EntryAction onSyscallEntry(Syscall call) {
+        return EntryAction.CONTINUE;
+    }
+
+    /** A syscall whose entry returned {@link EntryAction#OBSERVE_EXIT} returns. */
+    default void onSyscallExit(Syscall call) {}
+
+    /**
+     * A signal is about to be delivered to {@code tracee}.
+     *
+     * @return the signal to deliver instead, or 0 to suppress it
+     */
+    default int onSignal(Tracee tracee, int signal) {
+        return signal;
+    }
+
+    /** {@code tracee} completed an execve; {@code formerTid} is the tid that called it. */
+    default void onExec(Tracee tracee, int formerTid) {}
+
+    /** A new thread or process is followed. */
+    default void onNewTracee(int parentTid, int tid, int pid) {}
+
+    /** A traced thread ended. */
+    default void onExit(int tid, int pid, ExitStatus status) {}
+}

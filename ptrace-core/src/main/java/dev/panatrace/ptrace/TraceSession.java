@@ -1,0 +1,46 @@
+package dev.panatrace.ptrace;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * A running trace: the handle that {@link Tracer#spawn} and {@link Tracer#attach} return. Its methods
+ * may be called from any thread.
+ */
+public interface TraceSession extends AutoCloseable {
+    /** The pid of the traced process (the spawned command, or the attached process). */
+    int pid();
+
+    /**
+     * Waits until every followed thread has ended or been detached.
+     *
+     * @return how the traced process ended; for a detached process, empty
+     * @throws TraceFailedException if the engine itself failed
+     */
+    Optional<ExitStatus> waitFor() throws InterruptedException;
+
+    /** As {@link #waitFor()}, giving up after {@code timeout}; null when still running then. */
+    Optional<ExitStatus> waitFor(Duration timeout) throws InterruptedException;
+
+    /** Whether the trace has ended. */
+    boolean isDone();
+
+    /** Sends SIGKILL to every traced process. */
+    void kill();
+
+    /** Sends {@code signal} to the traced process (the first one), as kill(2) would. */
+    void signal(int signal);
+
+    /**
+     * Detaches from every thread, leaving the processes running untraced. Only for attached
+     * processes: a spawned one may carry a seccomp filter that needs its tracer.
+     */
+    void detach();
+
+    /** Counters so far. */
+    TraceStats stats();
+
+    /** Kills what is still traced and waits for the trace to end. */
+    @Override
+    void close() throws InterruptedException;
+}

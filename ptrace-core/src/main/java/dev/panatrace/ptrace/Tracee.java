@@ -1,0 +1,42 @@
+package dev.panatrace.ptrace;
+
+/**
+ * A traced thread, as handlers see it during a stop. Valid only on the tracer thread and only while
+ * the hook that received it runs; the engine checks both and says so when misused.
+ */
+public interface Tracee {
+    /** The thread id. */
+    int tid();
+
+    /** The process (thread group) id. */
+    int pid();
+
+    /** The architecture of the tracee. */
+    Arch arch();
+
+    /** The thread's registers, read on first use during this stop. Changes are written back on resume. */
+    Registers registers();
+
+    /**
+     * Reads {@code length} bytes at {@code address} in the tracee.
+     *
+     * @throws ErrnoException with EFAULT when the range is not mapped
+     */
+    byte[] read(long address, int length);
+
+    /**
+     * Reads a NUL-terminated string of at most {@code maxLength} bytes (the NUL excluded), page by page so
+     * that a string ending just before an unmapped page reads correctly.
+     *
+     * @return the bytes without the NUL, or {@code null} when no NUL occurs within {@code maxLength} bytes
+     * @throws ErrnoException with EFAULT when {@code address} or a page the string continues into is unmapped
+     */
+    byte[] readCString(long address, int maxLength);
+
+    /**
+     * Writes {@code bytes} at {@code address} in the tracee.
+     *
+     * @throws ErrnoException with EFAULT when the range is not mapped or not writable
+     */
+    void write(long address, byte[] bytes);
+}

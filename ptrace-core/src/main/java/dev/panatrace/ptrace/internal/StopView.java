@@ -1,0 +1,174 @@
+package dev.panatrace.ptrace.internal;
+
+import dev.panatrace.ptrace.Arch;
+import dev.panatrace.ptrace.Registers;
+import dev.panatrace.ptrace.Syscall;
+import dev.panatrace.ptrace.SyscallTable;
+import dev.panatrace.ptrace.Tracee;
+
+import java.util.Arrays;
+
+/**
+ * The handler's window onto the current stop: one reusable instance per tracer thread, valid between
+ * {@link #begin} and {@link #end}. Registers are read on first use and written back by the loop only
+ * when they changed.
+ */
+final class StopView implements Syscall, Tracee {
+    private final TraceLoop loop;
+    private final Arch arch;
+    private final SyscallTable table;
+    private final TraceeMemory memory;
+    private final Thread owner = Thread.currentThread();
+
+    private TraceLoop.ThreadState thread;
+    private boolean entry;
+    private Registers registers;
+    private byte[] pristine;
+
+    StopView(TraceLoop loop, Arch arch, SyscallTable table, TraceeMemory memory) {
+        this.loop = loop;
+        this.arch = arch;
+        this.table = table;
+        this.memory = memory;
+    }
+
+    void begin(TraceLoop.ThreadState thread, boolean entry, Registers loaded) {
+        this.thread = thread;
+        this.entry = entry;
+        this.registers = loaded;
+        this.pristine = loaded == null ? null : loaded.toBytes();
+    }
+
+    void end() {
+        thread = null;
+        registers = null;
+        pristine = null;
+    }
+
+    boolean active() {
+        return thread != null;
+    }
+
+    Registers loadedRegisters() {
+        return registers;
+    }
+
+    boolean registersChanged() {
+        return registers != null && (registers.syscallNumberChanged() || !Arrays.equals(pristine, registers.toBytes()));
+    }
+
+    /** Forgets the changes a failed hook made. */
+    void discardChanges() {
+        if (registers != null) {
+            registers = Registers.fromBytes(arch, pristine);
+        }
+    }
+
+    private TraceLoop.ThreadState current() {
+        if (Thread.currentThread() != owner) {
+            throw new IllegalStateException("a Tracee may only be used on its tracer thread ("
+                    + owner.getName() + "), not on " + Thread.currentThread().getName());
+        }
+        if (thread == null) {
+            throw new IllegalStateException("a Tracee is valid only during the handler call that received it");
+        }
+        return thread;
+    }
+
+    @Override
+    public Tracee tracee() {
+        current();
+        return this;
+    }
+
+    @Override
+    public int tid() {
+        return current().tid;
+    }
+
+    @Override
+    public int pid() {
+        return current().process.pid;
+    }
+
+    @Override
+    public Arch arch() {
+        return arch;
+    }
+
+    @Override
+    public Registers registers() {
+        TraceLoop.ThreadState t = current();
+        if (registers == null) {
+            registers = loop.registersOf(t.tid);
+            pristine = registers.toBytes();
+        }
+        return registers;
+    }
+
+    @Override
+    public long number() {
+        TraceLoop.ThreadState t = current();
+        return entry ? registers().syscallNumber() : t.syscall;
+    }
+
+    @Override
+    public String name() {
+        return table.name((int) number());
+    }
+
+    @Override
+    public boolean isEntry() {
+        current();
+        return entry;
+    }
+
+    @Override
+    public long arg(int index) {
+        TraceLoop.ThreadState t = current();
+        if (!entry && index == 0 && arch == Arch.AARCH64) {
+            return t.entryArg0;
+        }
+        return registers().arg(index);
+    }
+
+    @Override
+    public void setArg(int index, long value) {
+        if (!isEntry()) {
+            throw new IllegalStateException("arguments can be changed only at syscall entry");
+        }
+        registers().setArg(index, value);
+    }
+
+    @Override
+    public long result() {
+        if (isEntry()) {
+            throw new IllegalStateException("the result is known only at syscall exit");
+        }
+        return registers().returnValue();
+    }
+
+    @Override
+    public void setResult(long value) {
+        if (isEntry()) {
+            throw new IllegalStateException("the result can be set only at syscall exit; to skip a syscall, "
+                    + "return EntryAction.returning(value) from onSyscallEntry");
+        }
+        registers().setReturnValue(value);
+    }
+
+    @Override
+    public byte[] read(long address, int length) {
+        return memory.read(current().tid, address, length);
+    }
+
+    @Override
+    public byte[] readCString(long address, int maxLength) {
+        return memory.readCString(current().tid, address, maxLength);
+    }
+
+    @Override
+    public void write(long address, byte[] bytes) {
+        memory.write(current().tid, address, bytes);
+    }
+}

@@ -1,0 +1,769 @@
+package dev.panatrace.ptrace.internal;
+
+import dev.panatrace.ptrace.Arch;
+import dev.panatrace.ptrace.CommandNotFoundException;
+import dev.panatrace.ptrace.EntryAction;
+import dev.panatrace.ptrace.Errno;
+import dev.panatrace.ptrace.ErrnoException;
+import dev.panatrace.ptrace.ExitStatus;
+import dev.panatrace.ptrace.Signals;
+import dev.panatrace.ptrace.Stop;
+import dev.panatrace.ptrace.SyscallSet;
+import dev.panatrace.ptrace.SyscallTable;
+import dev.panatrace.ptrace.TraceFailedException;
+import dev.panatrace.ptrace.TraceHandler;
+import dev.panatrace.ptrace.TraceSession;
+import dev.panatrace.ptrace.TraceStats;
+import dev.panatrace.ptrace.TraceeGoneException;
+import dev.panatrace.ptrace.WaitStatus;
+import dev.panatrace.ptrace.internal.ffm.LibC;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+
+/**
+ * The trace loop: one platform thread that makes every ptrace and wait call of a trace, decodes each
+ * waitpid result into a {@link Stop}, keeps per-thread state, calls the handler, and resumes.
+ */
+public final class TraceLoop implements TraceSession {
+    private static final System.Logger LOG = System.getLogger("dev.panatrace.ptrace");
+
+    private static final int WALL = 0x40000000;
+    private static final int WNOTHREAD = 0x20000000;
+    private static final int WUNTRACED = 2;
+    private static final int CLONE_THREAD = 0x10000;
+    /** siginfo's si_code for a signal sent by tkill/tgkill. */
+    private static final int SI_TKILL = -6;
+    /** The signal that wakes the tracer from waitpid when another thread posts a request. */
+    private static final int WAKE_SIGNAL = Signals.SIGURG;
+
+    private static final int TRACE_OPTIONS = Ptrace.O_TRACESYSGOOD | Ptrace.O_TRACEFORK | Ptrace.O_TRACEVFORK
+            | Ptrace.O_TRACECLONE | Ptrace.O_TRACEEXEC | Ptrace.O_TRACESECCOMP;
+
+    private final TraceHandler handler;
+    private final Arch arch = Arch.current();
+    private final SyscallTable table = SyscallTable.of(arch);
+    private final SyscallSet wanted;
+    private final boolean handlerObservesStops;
+    private final int execveNumber;
+    private final int jvmPid = LibC.getpid();
+
+    // Owned by the tracer thread.
+    private final Map<Integer, ThreadState> threads = new HashMap<>();
+    private final Map<Integer, ProcessState> processes = new HashMap<>();
+    /** First stops of new tracees whose parent's fork/clone event has not been seen yet. */
+    private final Map<Integer, Integer> earlyFirstStops = new HashMap<>();
+    private final Set<String> reportedHandlerFailures = new HashSet<>();
+    private Arena arena;
+    private MemorySegment statusBuffer;
+    private MemorySegment word;
+    private MemorySegment iovec;
+    private MemorySegment regsBuffer;
+    private MemorySegment siginfo;
+    private TraceeMemory memory;
+    private StopView view;
+    private int rootPid;
+    private ExitStatus rootStatus;
+    private boolean detaching;
+
+    // Shared with other threads.
+    private final CompletableFuture<Integer> started = new CompletableFuture<>();
+    private final CompletableFuture<Optional<ExitStatus>> finished = new CompletableFuture<>();
+    private final Set<Integer> livePids = ConcurrentHashMap.newKeySet();
+    private final Set<Integer> liveTids = ConcurrentHashMap.newKeySet();
+    private volatile boolean detachRequested;
+    private volatile long stops;
+    private volatile long processCount;
+    private volatile long threadCount;
+
+    private TraceLoop(TraceHandler handler) {
+        this.handler = handler;
+        this.wanted = handler.syscalls();
+        this.handlerObservesStops = overrides(handler, "onStop", Stop.class);
+        this.execveNumber = table.numberOf("execve");
+    }
+
+    /** Spawns {@code command} on a new tracer thread and returns once it is traced. */
+    public static TraceSession spawn(TraceHandler handler, List<String> command, Map<String, String> env, Path cwd,
+                                     Spawner.Redirects redirects) {
+        Path target = Spawner.resolve(command.get(0), env, cwd);
+        if (target == null) {
+            throw new CommandNotFoundException(command.get(0));
+        }
+        TraceLoop loop = new TraceLoop(handler);
+        loop.start(() -> loop.runSpawned(target, command.subList(1, command.size()), env, cwd, redirects));
+        return loop;
+    }
+
+    /** Attaches to {@code pid} on a new tracer thread and returns once every thread is seized. */
+    public static TraceSession attach(TraceHandler handler, int pid) {
+        TraceLoop loop = new TraceLoop(handler);
+        loop.start(() -> loop.runAttached(pid));
+        return loop;
+    }
+
+    private void start(Runnable body) {
+        Thread thread = Thread.ofPlatform().name("panatrace-tracer").daemon(true).unstarted(() -> {
+            try (Arena a = Arena.ofConfined()) {
+                allocate(a);
+                body.run();
+            } catch (Throwable t) {
+                started.completeExceptionally(t);
+                finished.completeExceptionally(t);
+                killAll();
+            }
+        });
+        thread.start();
+        try {
+            started.get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw cause instanceof TraceFailedException tfe ? tfe
+                    : new TraceFailedException("could not start the trace: " + cause.getMessage(), cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            killAll();
+            throw new TraceFailedException("interrupted while starting the trace", e);
+        }
+    }
+
+    private void allocate(Arena a) {
+        arena = a;
+        statusBuffer = a.allocate(ValueLayout.JAVA_INT);
+        word = a.allocate(ValueLayout.JAVA_LONG);
+        iovec = a.allocate(16, 8);
+        regsBuffer = a.allocate(dev.panatrace.ptrace.Registers.size(arch), 16);
+        siginfo = a.allocate(128, 8);
+        memory = new TraceeMemory(a);
+        view = new StopView(this, arch, table, memory);
+    }
+
+    // ---- starting -------------------------------------------------------------------------------
+
+    private void runSpawned(Path target, List<String> args, Map<String, String> env, Path cwd,
+                            Spawner.Redirects redirects) {
+        int pid = Spawner.spawnStopped(target, args, env, cwd, redirects);
+        rootPid = pid;
+        livePids.add(pid);
+        liveTids.add(pid);
+        WaitStatus ws = waitFor(pid, WUNTRACED);
+        if (!ws.stopped()) {
+            throw new TraceFailedException("the spawn trampoline (/bin/sh) ended before it could be traced: " + ws, null);
+        }
+        try {
+            Ptrace.seize(pid, TRACE_OPTIONS | Ptrace.O_EXITKILL);
+        } catch (ErrnoException e) {
+            LibC.kill(pid, Signals.SIGKILL);
+            throw new TraceFailedException("cannot trace (" + e.getMessage() + "); ptrace may be forbidden here "
+                    + "(see /proc/sys/kernel/yama/ptrace_scope, or CAP_SYS_PTRACE in a container)", e);
+        }
+        // A seized task that was already stopped re-traps into a group-stop that ptrace reports.
+        WaitStatus trapped = waitFor(pid, 0);
+        if (!trapped.stopped()) {
+            throw new TraceFailedException("the spawn trampoline ended while being seized: " + trapped, null);
+        }
+        ProcessState proc = new ProcessState(pid);
+        proc.trampoline = true;
+        processes.put(pid, proc);
+        ThreadState root = new ThreadState(pid, proc);
+        threads.put(pid, root);
+        processCount = 1;
+        threadCount = 1;
+        // Undo the trampoline's job-control stop; the SIGCONT it reports is re-injected like any signal.
+        LibC.kill(pid, Signals.SIGCONT);
+        resume(root, 0);
+        started.complete(pid);
+        loop();
+    }
+
+    private void runAttached(int pid) {
+        rootPid = pid;
+        ProcessState proc = new ProcessState(pid);
+        processes.put(pid, proc);
+        livePids.add(pid);
+        // Threads may be created while we seize: list again until a pass finds nothing new. Threads
+        // created by already-seized threads are followed through PTRACE_O_TRACECLONE anyway.
+        boolean found = true;
+        while (found) {
+            found = false;
+            for (int tid : listTasks(pid)) {
+                if (threads.containsKey(tid)) {
+                    continue;
+                }
+                try {
+                    Ptrace.seize(tid, TRACE_OPTIONS);
+                } catch (TraceeGoneException gone) {
+                    continue;
+                } catch (ErrnoException e) {
+                    if (threads.isEmpty()) {
+                        throw new TraceFailedException("cannot attach to " + pid + ": " + e.getMessage(), e);
+                    }
+                    throw e;
+                }
+                ThreadState t = new ThreadState(tid, proc);
+                threads.put(tid, t);
+                liveTids.add(tid);
+                // Seizing does not stop the thread; an interrupt stop lets us resume it with syscall tracing.
+                t.awaitingFirstStop = true;
+                Ptrace.interrupt(tid);
+                found = true;
+            }
+        }
+        if (threads.isEmpty()) {
+            throw new TraceFailedException("no such process: " + pid, null);
+        }
+        processCount = 1;
+        threadCount = threads.size();
+        started.complete(pid);
+        loop();
+    }
+
+    private static List<Integer> listTasks(int pid) {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Integer.toString(pid), "task"))) {
+            return tasks.map(p -> Integer.parseInt(p.getFileName().toString())).sorted().toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    // ---- the loop -------------------------------------------------------------------------------
+
+    private void loop() {
+        while (!threads.isEmpty() || !earlyFirstStops.isEmpty()) {
+            if (detachRequested && !detaching) {
+                beginDetach();
+            }
+            int tid = LibC.waitpid(-1, statusBuffer, WALL | WNOTHREAD);
+            if (tid < 0) {
+                int errno = LibC.errno();
+                if (errno == Errno.EINTR) {
+                    continue;
+                }
+                if (errno == Errno.ECHILD) {
+                    break;
+                }
+                throw new ErrnoException(errno, "waitpid", 0);
+            }
+            WaitStatus ws = new WaitStatus(statusBuffer.get(ValueLayout.JAVA_INT, 0));
+            try {
+                dispatch(tid, ws);
+            } catch (TraceeGoneException gone) {
+                // Killed meanwhile: its exit report is still to come, or it vanished in an exec.
+            }
+        }
+        finish();
+    }
+
+    private void finish() {
+        livePids.clear();
+        liveTids.clear();
+        finished.complete(detaching ? Optional.empty() : Optional.ofNullable(rootStatus));
+    }
+
+    private void dispatch(int tid, WaitStatus ws) {
+        ThreadState t = threads.get(tid);
+        if (t == null) {
+            if (ws.stopped()) {
+                // A new tracee's first stop can come before its parent's fork/clone event: keep it
+                // stopped until the event names it.
+                earlyFirstStops.put(tid, ws.raw());
+            } else {
+                earlyFirstStops.remove(tid);
+            }
+            return;
+        }
+        if (!t.process.trampoline) {
+            stops++;
+        }
+        if (ws.exited() || ws.signaled()) {
+            onThreadEnd(t, ws);
+            return;
+        }
+        if (detaching) {
+            detachStopped(t, ws);
+            return;
+        }
+        int sig = ws.stopSignal();
+        int event = ws.event();
+        if (ws.syscallStop()) {
+            onSyscallStop(t);
+        } else if (event != 0) {
+            onEvent(t, sig, event);
+        } else {
+            onSignal(t, sig);
+        }
+    }
+
+    private void onSyscallStop(ThreadState t) {
+        if (!t.inSyscall) {
+            t.inSyscall = true;
+            view.begin(t, true, registersOf(t.tid));
+            long nr = view.number();
+            t.syscall = nr;
+            t.entryArg0 = view.arg(0);
+            if (t.process.trampoline) {
+                if (nr != execveNumber) {
+                    view.end();
+                    resume(t, 0);
+                    return;
+                }
+                // The trampoline's exec of the target is the target's first syscall: show it.
+                t.process.trampoline = false;
+                stops++;
+            }
+            if (handlerObservesStops) {
+                observe(new Stop.SyscallEntry(t.tid, nr));
+            }
+            EntryAction action = EntryAction.CONTINUE;
+            if (wanted.contains(arch, nr)) {
+                action = callEntry();
+            }
+            t.observeExit = action.observesExit();
+            t.skip = action.skips();
+            if (t.skip) {
+                t.skipResult = action.returnValue();
+                view.registers().setSyscallNumber(-1);
+            }
+            storeRegisters(t);
+            view.end();
+        } else {
+            t.inSyscall = false;
+            if (t.skip || t.observeExit || handlerObservesStops) {
+                view.begin(t, false, registersOf(t.tid));
+                if (t.skip) {
+                    view.registers().setReturnValue(t.skipResult);
+                }
+                if (handlerObservesStops) {
+                    observe(new Stop.SyscallExit(t.tid, t.syscall, view.result()));
+                }
+                if (t.observeExit) {
+                    callExit();
+                }
+                storeRegisters(t);
+                view.end();
+                t.skip = false;
+                t.observeExit = false;
+            }
+        }
+        resume(t, 0);
+    }
+
+    private void onEvent(ThreadState t, int sig, int event) {
+        if (t.process.trampoline && event == Ptrace.EVENT_STOP) {
+            // The trap that follows our SIGCONT to the trampoline: ours, not the program's.
+            resume(t, 0);
+            return;
+        }
+        switch (event) {
+            case Ptrace.EVENT_FORK, Ptrace.EVENT_VFORK, Ptrace.EVENT_CLONE -> onNewTracee(t, event);
+            case Ptrace.EVENT_EXEC -> onExec(t);
+            case Ptrace.EVENT_STOP -> {
+                // Leaving the kernel for a stop means no syscall is in progress any more.
+                t.inSyscall = false;
+                if (Signals.isStopSignal(sig)) {
+                    observe(new Stop.GroupStop(t.tid, sig));
+                    // Keep it stopped as job control wants, but hear about SIGCONT and new signals.
+                    Ptrace.listen(t.tid);
+                    return;
+                }
+                t.awaitingFirstStop = false;
+                observe(new Stop.Interrupt(t.tid));
+                resume(t, 0);
+            }
+            default -> resume(t, 0);
+        }
+    }
+
+    private void onNewTracee(ThreadState parent, int event) {
+        int newTid = (int) Ptrace.eventMessage(parent.tid, word);
+        boolean sameProcess = false;
+        if (event == Ptrace.EVENT_CLONE) {
+            sameProcess = (cloneFlags(parent.tid) & CLONE_THREAD) != 0;
+        }
+        observe(switch (event) {
+            case Ptrace.EVENT_FORK -> new Stop.Fork(parent.tid, newTid);
+            case Ptrace.EVENT_VFORK -> new Stop.VFork(parent.tid, newTid);
+            default -> new Stop.Clone(parent.tid, newTid, sameProcess);
+        });
+        if (!threads.containsKey(newTid)) {
+            adopt(newTid, parent, sameProcess);
+        }
+        resume(parent, 0);
+    }
+
+    private long cloneFlags(int tid) {
+        dev.panatrace.ptrace.Registers regs = registersOf(tid);
+        long nr = regs.syscallNumber();
+        if (table.name((int) nr).equals("clone3")) {
+            byte[] args = memory.read(tid, regs.arg(0), 8);
+            return MemorySegment.ofArray(args).get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+        }
+        return regs.arg(0);
+    }
+
+    /** Starts following {@code tid}, created by {@code parent} (null when its creator is unknown). */
+    private void adopt(int tid, ThreadState parent, boolean sameProcess) {
+        ProcessState proc;
+        if (parent != null && sameProcess) {
+            proc = parent.process;
+        } else {
+            int pid = parent == null ? tgidOf(tid) : tid;
+            proc = processes.get(pid);
+            if (proc == null) {
+                proc = new ProcessState(pid);
+                processes.put(pid, proc);
+                livePids.add(pid);
+                processCount++;
+            }
+        }
+        ThreadState t = new ThreadState(tid, proc);
+        threads.put(tid, t);
+        liveTids.add(tid);
+        threadCount++;
+        if (detaching) {
+            t.awaitingFirstStop = true;
+        }
+        callHandler("onNewTracee", () -> handler.onNewTracee(parent == null ? 0 : parent.tid, tid, t.process.pid));
+        Integer early = earlyFirstStops.remove(tid);
+        if (early != null) {
+            dispatch(tid, new WaitStatus(early));
+        } else {
+            t.awaitingFirstStop = true;
+        }
+    }
+
+    private static int tgidOf(int tid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Integer.toString(tid), "status"))) {
+                if (line.startsWith("Tgid:")) {
+                    return Integer.parseInt(line.substring(5).trim());
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // Gone already: treat it as its own process.
+        }
+        return tid;
+    }
+
+    private void onExec(ThreadState t) {
+        int formerTid = (int) Ptrace.eventMessage(t.tid, word);
+        if (formerTid != t.tid) {
+            // A non-leader thread exec'd: it now has the leader's tid, the old leader vanished without an
+            // exit report, and the execing thread's syscall state moves with it.
+            ThreadState execing = threads.remove(formerTid);
+            liveTids.remove(formerTid);
+            if (execing != null) {
+                t.inSyscall = execing.inSyscall;
+                t.syscall = execing.syscall;
+                t.observeExit = execing.observeExit;
+                t.skip = execing.skip;
+                t.entryArg0 = execing.entryArg0;
+            }
+        }
+        t.process.trampoline = false;
+        observe(new Stop.Exec(t.tid, formerTid));
+        view.begin(t, false, null);
+        callHandler("onExec", () -> handler.onExec(view, formerTid));
+        view.end();
+        resume(t, 0);
+    }
+
+    private void onSignal(ThreadState t, int sig) {
+        t.inSyscall = false;
+        if (sig == WAKE_SIGNAL && isOurWakeSignal(t.tid)) {
+            resume(t, 0);
+            return;
+        }
+        if (t.process.trampoline) {
+            resume(t, sig);
+            return;
+        }
+        observe(new Stop.SignalDelivery(t.tid, sig));
+        view.begin(t, false, null);
+        int[] deliver = {sig};
+        callHandler("onSignal", () -> deliver[0] = handler.onSignal(view, sig));
+        storeRegisters(t);
+        view.end();
+        resume(t, deliver[0]);
+    }
+
+    private boolean isOurWakeSignal(int tid) {
+        Ptrace.request(Ptrace.GETSIGINFO, tid, 0, siginfo.address());
+        // struct siginfo: si_signo, si_errno, si_code, then (kill/tkill) si_pid at offset 16.
+        return siginfo.get(ValueLayout.JAVA_INT, 8) == SI_TKILL && siginfo.get(ValueLayout.JAVA_INT, 16) == jvmPid;
+    }
+
+    private void onThreadEnd(ThreadState t, WaitStatus ws) {
+        threads.remove(t.tid);
+        liveTids.remove(t.tid);
+        ExitStatus status = ws.exited() ? ExitStatus.exited(ws.exitCode())
+                : ExitStatus.killed(ws.termSignal(), ws.coreDumped());
+        observe(ws.exited() ? new Stop.Exited(t.tid, ws.exitCode())
+                : new Stop.Killed(t.tid, ws.termSignal(), ws.coreDumped()));
+        callHandler("onExit", () -> handler.onExit(t.tid, t.process.pid, status));
+        if (t.tid == t.process.pid) {
+            // The leader's exit is reported last in its group: the process is gone.
+            processes.remove(t.process.pid);
+            livePids.remove(t.process.pid);
+            if (t.tid == rootPid) {
+                rootStatus = status;
+            }
+        }
+        // A tracee whose creator died before reporting it will never be named by an event: adopt it.
+        if (!earlyFirstStops.isEmpty()) {
+            for (int orphan : new ArrayList<>(earlyFirstStops.keySet())) {
+                if (!threads.containsKey(orphan)) {
+                    adopt(orphan, null, false);
+                }
+            }
+        }
+    }
+
+    // ---- detaching ------------------------------------------------------------------------------
+
+    private void beginDetach() {
+        detaching = true;
+        for (ThreadState t : new ArrayList<>(threads.values())) {
+            try {
+                Ptrace.interrupt(t.tid);
+            } catch (TraceeGoneException gone) {
+                // Its exit will be reported.
+            }
+        }
+    }
+
+    private void detachStopped(ThreadState t, WaitStatus ws) {
+        int sig = 0;
+        if (!ws.syscallStop() && ws.event() == 0) {
+            sig = ws.stopSignal() == WAKE_SIGNAL && isOurWakeSignal(t.tid) ? 0 : ws.stopSignal();
+        } else if (ws.event() == Ptrace.EVENT_FORK || ws.event() == Ptrace.EVENT_VFORK
+                || ws.event() == Ptrace.EVENT_CLONE) {
+            int newTid = (int) Ptrace.eventMessage(t.tid, word);
+            if (!threads.containsKey(newTid)) {
+                adopt(newTid, t, ws.event() == Ptrace.EVENT_CLONE && (cloneFlags(t.tid) & CLONE_THREAD) != 0);
+            }
+        }
+        threads.remove(t.tid);
+        liveTids.remove(t.tid);
+        Ptrace.detach(t.tid, sig);
+    }
+
+    // ---- registers and resuming -----------------------------------------------------------------
+
+    dev.panatrace.ptrace.Registers registersOf(int tid) {
+        Ptrace.regset(Ptrace.GETREGSET, tid, Ptrace.NT_PRSTATUS, iovec, regsBuffer);
+        dev.panatrace.ptrace.Registers regs = dev.panatrace.ptrace.Registers.zeroed(arch);
+        regs.copyFrom(regsBuffer);
+        return regs;
+    }
+
+    /** Writes back the view's registers if the handler or the engine changed them. */
+    private void storeRegisters(ThreadState t) {
+        dev.panatrace.ptrace.Registers regs = view.loadedRegisters();
+        if (regs == null || !view.registersChanged()) {
+            return;
+        }
+        if (arch == Arch.AARCH64 && regs.syscallNumberChanged()) {
+            // aarch64 takes a changed syscall number only through its own register set.
+            word.set(ValueLayout.JAVA_INT, 0, (int) regs.syscallNumber());
+            Ptrace.regset(Ptrace.SETREGSET, t.tid, Ptrace.NT_ARM_SYSTEM_CALL, iovec, word.asSlice(0, 4));
+        }
+        regs.copyTo(regsBuffer);
+        Ptrace.regset(Ptrace.SETREGSET, t.tid, Ptrace.NT_PRSTATUS, iovec, regsBuffer);
+    }
+
+    private void resume(ThreadState t, int signal) {
+        Ptrace.resume(Ptrace.SYSCALL, t.tid, signal);
+    }
+
+    private WaitStatus waitFor(int pid, int options) {
+        while (true) {
+            int r = LibC.waitpid(pid, statusBuffer, options | WALL | WNOTHREAD);
+            if (r == pid) {
+                return new WaitStatus(statusBuffer.get(ValueLayout.JAVA_INT, 0));
+            }
+            int errno = LibC.errno();
+            if (r < 0 && errno != Errno.EINTR) {
+                throw new ErrnoException(errno, "waitpid(" + pid + ")", pid);
+            }
+        }
+    }
+
+    // ---- handler calls --------------------------------------------------------------------------
+
+    private void observe(Stop stop) {
+        if (handlerObservesStops) {
+            callHandler("onStop", () -> handler.onStop(stop));
+        }
+    }
+
+    private EntryAction callEntry() {
+        EntryAction[] action = {EntryAction.CONTINUE};
+        if (!callHandler("onSyscallEntry", () -> action[0] = handler.onSyscallEntry(view))) {
+            view.discardChanges();
+            return EntryAction.CONTINUE;
+        }
+        return action[0] == null ? EntryAction.CONTINUE : action[0];
+    }
+
+    private void callExit() {
+        if (!callHandler("onSyscallExit", () -> handler.onSyscallExit(view))) {
+            view.discardChanges();
+        }
+    }
+
+    /**
+     * Runs a hook. A hook that throws does not end the trace: the event proceeds as by default, and the
+     * failure is logged once per hook and syscall.
+     */
+    private boolean callHandler(String hook, Runnable call) {
+        try {
+            call.run();
+            return true;
+        } catch (TraceeGoneException gone) {
+            throw gone;
+        } catch (RuntimeException | LinkageError | AssertionError e) {
+            String key = hook + ":" + (view.active() ? view.name() : "");
+            if (reportedHandlerFailures.add(key)) {
+                LOG.log(System.Logger.Level.WARNING, "handler " + hook
+                        + (view.active() ? " for " + view.name() : "") + " threw; proceeding unmodified "
+                        + "(reported once)", e);
+            }
+            return false;
+        }
+    }
+
+    private static boolean overrides(TraceHandler handler, String method, Class<?>... params) {
+        try {
+            return handler.getClass().getMethod(method, params).getDeclaringClass() != TraceHandler.class;
+        } catch (NoSuchMethodException e) {
+            return false;
+        }
+    }
+
+    // ---- TraceSession: called from any thread ---------------------------------------------------
+
+    @Override
+    public int pid() {
+        return rootPid;
+    }
+
+    @Override
+    public Optional<ExitStatus> waitFor() throws InterruptedException {
+        try {
+            return finished.get();
+        } catch (ExecutionException e) {
+            throw new TraceFailedException("the trace failed: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    @Override
+    public Optional<ExitStatus> waitFor(Duration timeout) throws InterruptedException {
+        try {
+            return finished.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            return null;
+        } catch (ExecutionException e) {
+            throw new TraceFailedException("the trace failed: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    @Override
+    public boolean isDone() {
+        return finished.isDone();
+    }
+
+    @Override
+    public void kill() {
+        killAll();
+    }
+
+    private void killAll() {
+        for (int pid : livePids) {
+            LibC.kill(pid, Signals.SIGKILL);
+        }
+    }
+
+    @Override
+    public void signal(int signal) {
+        if (!finished.isDone()) {
+            LibC.kill(rootPid, signal);
+        }
+    }
+
+    @Override
+    public void detach() {
+        detachRequested = true;
+        // Wake the tracer from waitpid: a signal to one of our threads produces a stop it recognizes.
+        for (int tid : liveTids) {
+            int pid = tgidOf(tid);
+            if (LibC.tgkill(pid, tid, WAKE_SIGNAL) == 0) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public TraceStats stats() {
+        return new TraceStats(stops, processCount, threadCount);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (!finished.isDone()) {
+            killAll();
+        }
+        try {
+            finished.get();
+        } catch (ExecutionException e) {
+            // Already reported to whoever waited.
+        }
+    }
+
+    // ---- state ----------------------------------------------------------------------------------
+
+    static final class ProcessState {
+        final int pid;
+        /** Still the spawn trampoline, before its exec of the target: hidden from the handler. */
+        boolean trampoline;
+
+        ProcessState(int pid) {
+            this.pid = pid;
+        }
+    }
+
+    static final class ThreadState {
+        final int tid;
+        final ProcessState process;
+        boolean inSyscall;
+        long syscall = -1;
+        long entryArg0;
+        boolean observeExit;
+        boolean skip;
+        long skipResult;
+        boolean awaitingFirstStop;
+
+        ThreadState(int tid, ProcessState process) {
+            this.tid = tid;
+            this.process = process;
+        }
+    }
+}

@@ -1,0 +1,7 @@
+/**
+ * panatrace's ptrace engine: spawn or attach to processes, follow every thread and child, and
+ * observe or rewrite their system calls. See {@link dev.panatrace.ptrace.Tracer}.
+ */
+module dev.panatrace.ptrace {
+    exports dev.panatrace.ptrace;
+}

@@ -1,0 +1,293 @@
+package dev.panatrace.ptrace;
+
+import dev.panatrace.ptrace.testing.ProcessResult;
+import dev.panatrace.ptrace.testing.Tracees;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The trace loop against real tracees: static Go programs and busybox. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class TracerTest {
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void needPtrace() {
+        Tracees.assumePtraceAllowed();
+    }
+
+    /** Counts syscall entries by name and records every stop. */
+    static final class Recorder implements TraceHandler {
+        final Map<String, Integer> syscalls = new TreeMap<>();
+        final List<Stop> stops = new ArrayList<>();
+
+        @Override
+        public void onStop(Stop stop) {
+            if (!(stop instanceof Stop.SyscallEntry) && !(stop instanceof Stop.SyscallExit)) {
+                stops.add(stop);
+            }
+        }
+
+        @Override
+        public EntryAction onSyscallEntry(Syscall call) {
+            syscalls.merge(call.name(), 1, Integer::sum);
+            return EntryAction.CONTINUE;
+        }
+
+        <T extends Stop> List<T> stopsOf(Class<T> type) {
+            return stops.stream().filter(type::isInstance).map(type::cast).toList();
+        }
+    }
+
+    private record Traced(ExitStatus status, String stdout, String stderr, TraceStats stats) {}
+
+    private Traced trace(TraceHandler handler, List<String> command) throws Exception {
+        Path out = tmp.resolve("stdout");
+        Path err = tmp.resolve("stderr");
+        try (TraceSession session = Tracer.builder().handler(handler).stdout(out).stderr(err).spawn(command)) {
+            Optional<ExitStatus> status = session.waitFor(Duration.ofSeconds(100));
+            assertNotNull(status, "trace of " + command + " did not end");
+            return new Traced(status.orElseThrow(), Files.readString(out), Files.readString(err), session.stats());
+        }
+    }
+
+    @Test
+    void sixtyFourLockedGoroutinesReadFilesAsUntraced() throws Exception {
+        Path a = Files.writeString(tmp.resolve("a.txt"), "first file\n");
+        Path b = Files.writeString(tmp.resolve("b.txt"), "second\nfile\n");
+        List<String> command = List.of(Tracees.go("threadreader").toString(), "-threads", "64", "-iterations", "1000",
+                "-files", a + "," + b);
+        ProcessResult untraced = Tracees.runUntraced(Duration.ofSeconds(60), command);
+        Recorder recorder = new Recorder();
+        Traced traced = trace(recorder, command);
+
+        assertEquals("reads=128000 failures=0 wrong=0\n", untraced.stdout());
+        assertEquals(untraced.stdout(), traced.stdout());
+        assertEquals(untraced.exitCode(), traced.status().shellStatus(), traced.stderr());
+        assertTrue(traced.stats().threads() >= 65, "64 locked threads and main: " + traced.stats());
+        assertEquals(1, traced.stats().processes());
+        assertTrue(recorder.syscalls.getOrDefault("openat", 0) >= 128000, recorder.syscalls.toString());
+    }
+
+    @Test
+    void stormOfShortProcessesFromShellJobsIsFollowedToTheEnd() throws Exception {
+        String busybox = Tracees.busybox().toString();
+        String script = "i=0; while [ $i -lt 200 ]; do " + busybox + " true & i=$((i+1)); done; wait; echo all-done";
+        Recorder recorder = new Recorder();
+        Traced traced = trace(recorder, List.of(busybox, "sh", "-c", script));
+
+        assertEquals("all-done\n", traced.stdout());
+        assertEquals(0, traced.status().shellStatus());
+        assertEquals(201, traced.stats().processes(), "the shell and its 200 jobs");
+        assertEquals(201, recorder.stopsOf(Stop.Exited.class).size());
+        assertEquals(200, recorder.stopsOf(Stop.Fork.class).size() + recorder.stopsOf(Stop.Clone.class).size());
+    }
+
+    @Test
+    void stormOfPosixSpawnAndVforkChildrenIsFollowedToTheEnd() throws Exception {
+        String busybox = Tracees.busybox().toString();
+        for (String mode : List.of("exec", "forkexec")) {
+            Recorder recorder = new Recorder();
+            Traced traced = trace(recorder, List.of(Tracees.go("spawner").toString(), "-n", "200", "-parallel", "8",
+                    "-mode", mode, busybox, "true"));
+            assertEquals("spawned=200 ok=200\n", traced.stdout(), mode + ": " + traced.stderr());
+            assertEquals(0, traced.status().shellStatus());
+            assertEquals(201, traced.stats().processes(), mode);
+            long children = recorder.stopsOf(Stop.VFork.class).size() + recorder.stopsOf(Stop.Fork.class).size()
+                    + recorder.stopsOf(Stop.Clone.class).stream().filter(c -> !c.newThread()).count();
+            assertEquals(200, children, mode);
+        }
+    }
+
+    @Test
+    void execFromNonLeaderThreadSwapsTheTid() throws Exception {
+        Recorder recorder = new Recorder();
+        Traced traced = trace(recorder, List.of(Tracees.go("execthread").toString()));
+
+        assertEquals("exec-from-thread-ok\n", traced.stdout(), traced.stderr());
+        assertEquals(0, traced.status().shellStatus());
+        List<Stop.Exec> execs = recorder.stopsOf(Stop.Exec.class);
+        // The trampoline's exec of the Go program, then the Go thread's exec of busybox.
+        assertEquals(2, execs.size(), execs.toString());
+        Stop.Exec fromThread = execs.get(1);
+        assertTrue(fromThread.formerTid() != fromThread.tid(), "a non-leader exec'd: " + fromThread);
+    }
+
+    @Test
+    void selfStoppedTraceeIsContinuedFromOutside() throws Exception {
+        Path out = tmp.resolve("stdout");
+        try (TraceSession session = Tracer.builder().handler(new Recorder()).stdout(out)
+                .spawn(List.of(Tracees.go("sigself").toString()))) {
+            awaitState(session.pid(), Set.of('T', 't'));
+            assertFalse(session.isDone());
+            Thread.sleep(200);
+            assertFalse(session.isDone(), "still stopped until SIGCONT");
+            assertEquals("", Files.readString(out));
+            new ProcessBuilder("kill", "-CONT", Integer.toString(session.pid())).start().waitFor();
+            assertEquals(Optional.of(ExitStatus.exited(0)), session.waitFor(Duration.ofSeconds(30)));
+        }
+        assertEquals("continued\n", Files.readString(out));
+    }
+
+    @Test
+    void shellJobControlStopAndContinue() throws Exception {
+        String bb = Tracees.busybox().toString();
+        Path counter = tmp.resolve("counter");
+        // A background job counts into a file; while stopped it must not advance, after SIGCONT it must.
+        String script = "(i=0; while true; do i=$((i+1)); echo $i > " + counter + "; " + bb + " sleep 0.02; done) & p=$!; "
+                + bb + " sleep 0.3; kill -STOP $p; " + bb + " sleep 0.1; a=$(cat " + counter + "); "
+                + "grep -q '^State:.[Tt]' /proc/$p/status && echo stopped; "
+                + bb + " sleep 0.3; b=$(cat " + counter + "); [ \"$a\" = \"$b\" ] && echo frozen; "
+                + "kill -CONT $p; " + bb + " sleep 0.3; c=$(cat " + counter + "); [ \"$c\" != \"$b\" ] && echo resumed; "
+                + "kill $p; wait $p; echo $?";
+        Traced traced = trace(new Recorder(), List.of(bb, "sh", "-c", script));
+        assertEquals("stopped\nfrozen\nresumed\n143\n", traced.stdout(), traced.stderr());
+    }
+
+    @Test
+    void killedBySignalGives128PlusN() throws Exception {
+        for (int signal : List.of(Signals.SIGKILL, Signals.SIGTERM)) {
+            Traced traced = trace(new Recorder(), List.of(Tracees.go("sigself").toString(), "-signal",
+                    Integer.toString(signal)));
+            assertEquals(ExitStatus.killed(signal, false), traced.status());
+            assertEquals(128 + signal, traced.status().shellStatus());
+        }
+        Traced exit7 = trace(new Recorder(), List.of(Tracees.busybox().toString(), "sh", "-c", "exit 7"));
+        assertEquals(7, exit7.status().shellStatus());
+    }
+
+    @Test
+    void goSignalsAreReinjected() throws Exception {
+        Recorder recorder = new Recorder();
+        Traced traced = trace(recorder, List.of(Tracees.go("ticker").toString(), "-threads", "8", "-seconds", "1"));
+        assertEquals(0, traced.status().shellStatus(), traced.stderr());
+        assertTrue(traced.stdout().endsWith("done\n"), traced.stdout());
+    }
+
+    @Test
+    void attachTraceDetachLeavesTheProcessRunning() throws Exception {
+        Path ready = tmp.resolve("ready");
+        // Through a shell, so the ticker is not this JVM's child: the JDK's reaper thread waits for the
+        // pids of its children, and such a wait would take ptrace stops meant for the tracer.
+        Process ticker = new ProcessBuilder(Tracees.busybox().toString(), "sh", "-c", "\"$0\" \"$@\" & wait $!",
+                Tracees.go("ticker").toString(), "-threads", "8", "-seconds", "4", "-ready", ready.toString())
+                .redirectErrorStream(true).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!Files.exists(ready) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            int pid = Integer.parseInt(Files.readString(ready).trim());
+            Map<Integer, Integer> perThread = new ConcurrentHashMap<>();
+            TraceHandler handler = new TraceHandler() {
+                @Override
+                public EntryAction onSyscallEntry(Syscall call) {
+                    perThread.merge(call.tracee().tid(), 1, Integer::sum);
+                    return EntryAction.CONTINUE;
+                }
+            };
+            TraceSession session = Tracer.builder().handler(handler).attach(pid);
+            Thread.sleep(1000);
+            session.detach();
+            assertEquals(Optional.empty(), session.waitFor(Duration.ofSeconds(10)));
+            assertTrue(perThread.size() >= 9, "every busy thread was traced: " + perThread);
+            assertTrue(ticker.isAlive(), () -> "detached, still running; ticker said: " + output(ticker));
+            assertTrue(ticker.waitFor(20, TimeUnit.SECONDS));
+            assertEquals(0, ticker.exitValue());
+            assertTrue(new String(ticker.getInputStream().readAllBytes()).endsWith("done\n"));
+        } finally {
+            ticker.destroyForcibly();
+        }
+    }
+
+    @Test
+    void killingTheTracerJvmKillsTheTracee() throws Exception {
+        Path pidFile = tmp.resolve("tracee.pid");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process tracer = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+                System.getProperty("java.class.path"), TraceAndHang.class.getName(), pidFile.toString(),
+                Tracees.busybox().toString(), "sleep", "60").redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("tracer.log").toFile()).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!Files.exists(pidFile) && System.nanoTime() < deadline && tracer.isAlive()) {
+                Thread.sleep(20);
+            }
+            assertTrue(Files.exists(pidFile), "tracer did not start");
+            int tracee = Integer.parseInt(Files.readString(pidFile).trim());
+            assertTrue(isRunning(tracee), "tracee runs");
+            new ProcessBuilder("kill", "-KILL", Long.toString(tracer.pid())).start().waitFor();
+            assertTrue(tracer.waitFor(10, TimeUnit.SECONDS));
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (isRunning(tracee) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertFalse(isRunning(tracee), "PTRACE_O_EXITKILL killed tracee " + tracee);
+        } finally {
+            tracer.destroyForcibly();
+        }
+    }
+
+    /** Traces a command, writes its pid to a file, and waits forever. Run in a child JVM. */
+    public static final class TraceAndHang {
+        public static void main(String[] args) throws Exception {
+            TraceSession session = Tracer.builder().spawn(List.of(args).subList(1, args.length));
+            Files.writeString(Path.of(args[0] + ".tmp"), Integer.toString(session.pid()));
+            Files.move(Path.of(args[0] + ".tmp"), Path.of(args[0]));
+            System.out.println("tracee ended: " + session.waitFor());
+        }
+    }
+
+    private static String output(Process p) {
+        try {
+            p.waitFor(5, TimeUnit.SECONDS);
+            return new String(p.getInputStream().readAllBytes()) + " exit " + p.exitValue();
+        } catch (Exception e) {
+            return e.toString();
+        }
+    }
+
+    private static boolean isRunning(int pid) throws IOException {
+        Path stat = Path.of("/proc", Integer.toString(pid), "stat");
+        try {
+            String s = Files.readString(stat);
+            return s.charAt(s.lastIndexOf(')') + 2) != 'Z';
+        } catch (java.nio.file.NoSuchFileException e) {
+            return false;
+        }
+    }
+
+    private static void awaitState(int pid, Set<Character> states) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        char state = '?';
+        while (System.nanoTime() < deadline) {
+            String s = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"));
+            state = s.charAt(s.lastIndexOf(')') + 2);
+            if (states.contains(state)) {
+                return;
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("pid " + pid + " never reached state " + states + ", last " + state);
+    }
+}
