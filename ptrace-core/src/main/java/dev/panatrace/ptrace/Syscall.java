@@ -28,4 +28,26 @@ public interface Syscall {
 
     /** Changes the return value the tracee sees (exit only). */
     void setResult(long value);
+
+    /** PATH_MAX: the longest path the kernel accepts, its NUL included. */
+    int PATH_MAX = 4096;
+
+    /**
+     * The NUL-terminated string that argument {@code index} points to, read page by page.
+     *
+     * @return its bytes without the NUL, or null when it is PATH_MAX bytes or longer (the kernel fails
+     *         such a path with ENAMETOOLONG)
+     * @throws ErrnoException with EFAULT when the pointer, or a page the string continues into, is
+     *         unmapped (the kernel fails the syscall with EFAULT; leave it alone and it will)
+     */
+    byte[] readString(int index);
+
+    /**
+     * Points argument {@code index} at a copy of {@code value} (a NUL is appended) in engine-owned scratch
+     * memory of the tracee: a slot of this thread, never the tracee's stack. Entry only. Needs a handler
+     * whose {@link TraceHandler#usesScratchMemory()} is true. A syscall may replace up to two arguments.
+     *
+     * @throws IllegalArgumentException when {@code value} holds a NUL or is PATH_MAX bytes or longer
+     */
+    void replaceString(int index, byte[] value);
 }

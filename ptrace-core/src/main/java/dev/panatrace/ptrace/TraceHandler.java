@@ -18,6 +18,15 @@ public interface TraceHandler {
         return SyscallSet.all();
     }
 
+    /**
+     * Whether this handler replaces string arguments ({@link Syscall#replaceString}). The engine then maps
+     * a scratch region into each address space before the first wanted syscall of it is handed over.
+     * Asked once, when tracing starts.
+     */
+    default boolean usesScratchMemory() {
+        return false;
+    }
+
     /** Every stop, decoded, before the more specific hook for it. */
     default void onStop(Stop stop) {}
 

@@ -38,6 +38,7 @@ public final class Tracer {
         private TraceHandler handler = new TraceHandler() {};
         private Map<String, String> environment = System.getenv();
         private Path directory = Path.of("").toAbsolutePath();
+        private TraceMode mode = TraceMode.SECCOMP;
         private Path stdin;
         private Path stdout;
         private Path stderr;
@@ -47,6 +48,12 @@ public final class Tracer {
         /** The handler that sees the tracee's events. */
         public Builder handler(TraceHandler handler) {
             this.handler = Objects.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        /** How syscalls are stopped (default {@link TraceMode#SECCOMP}). Attached processes always use SYSCALL. */
+        public Builder mode(TraceMode mode) {
+            this.mode = Objects.requireNonNull(mode, "mode");
             return this;
         }
 
@@ -91,7 +98,7 @@ public final class Tracer {
             if (command.isEmpty()) {
                 throw new IllegalArgumentException("empty command");
             }
-            return TraceLoop.spawn(handler, List.copyOf(command), environment, directory,
+            return TraceLoop.spawn(handler, mode, List.copyOf(command), environment, directory,
                     new Spawner.Redirects(stdin, stdout, stderr));
         }
 

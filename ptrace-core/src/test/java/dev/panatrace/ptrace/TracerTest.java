@@ -37,7 +37,7 @@ class TracerTest {
     }
 
     /** Counts syscall entries by name and records every stop. */
-    static final class Recorder implements TraceHandler {
+    static class Recorder implements TraceHandler {
         final Map<String, Integer> syscalls = new TreeMap<>();
         final List<Stop> stops = new ArrayList<>();
 
@@ -87,6 +87,99 @@ class TracerTest {
         assertTrue(traced.stats().threads() >= 65, "64 locked threads and main: " + traced.stats());
         assertEquals(1, traced.stats().processes());
         assertTrue(recorder.syscalls.getOrDefault("openat", 0) >= 128000, recorder.syscalls.toString());
+    }
+
+    @Test
+    void seccompModeStopsOnlyAtWantedSyscalls() throws Exception {
+        String busybox = Tracees.busybox().toString();
+        List<String> dd = List.of(busybox, "sh", "-c", "grep Seccomp: /proc/self/status; "
+                + busybox + " dd if=/dev/zero of=/dev/null bs=1 count=20000 2>/dev/null; cat /dev/null");
+        Map<TraceMode, Traced> runs = new TreeMap<>();
+        Map<TraceMode, Recorder> recorders = new TreeMap<>();
+        for (TraceMode mode : TraceMode.values()) {
+            Recorder openats = new Recorder() {
+                @Override
+                public SyscallSet syscalls() {
+                    return SyscallSet.of("openat");
+                }
+            };
+            Path out = tmp.resolve("out-" + mode);
+            try (TraceSession session = Tracer.builder().handler(openats).mode(mode).stdout(out).spawn(dd)) {
+                runs.put(mode, new Traced(session.waitFor().orElseThrow(), Files.readString(out), "", session.stats()));
+            }
+            recorders.put(mode, openats);
+        }
+        Traced seccomp = runs.get(TraceMode.SECCOMP);
+        Traced syscall = runs.get(TraceMode.SYSCALL);
+        assertEquals("Seccomp:\t2\n", seccomp.stdout(), "a filter is installed");
+        assertEquals("Seccomp:\t0\n", syscall.stdout());
+        assertEquals(0, seccomp.status().shellStatus());
+        assertEquals(Set.of("openat"), recorders.get(TraceMode.SECCOMP).syscalls.keySet());
+        assertEquals(recorders.get(TraceMode.SYSCALL).syscalls, recorders.get(TraceMode.SECCOMP).syscalls,
+                "both modes see the same openat calls");
+        assertTrue(syscall.stats().stops() > 80000, "20000 reads and writes, each stopped twice: " + syscall.stats());
+        assertTrue(seccomp.stats().stops() < 1000, "only openat and process events stop: " + seccomp.stats());
+    }
+
+    /** Redirects opens of one path to another file, in scratch memory. */
+    static final class OneFileRedirect implements TraceHandler {
+        final byte[] from;
+        final byte[] to;
+        final java.util.concurrent.atomic.AtomicInteger rewrites = new java.util.concurrent.atomic.AtomicInteger();
+
+        OneFileRedirect(String from, Path to) {
+            this.from = from.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            this.to = to.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public SyscallSet syscalls() {
+            return SyscallSet.of("openat");
+        }
+
+        @Override
+        public boolean usesScratchMemory() {
+            return true;
+        }
+
+        @Override
+        public EntryAction onSyscallEntry(Syscall call) {
+            if (java.util.Arrays.equals(call.readString(1), from)) {
+                call.replaceString(1, to);
+                rewrites.incrementAndGet();
+            }
+            return EntryAction.CONTINUE;
+        }
+    }
+
+    @Test
+    void pathsRewrittenIntoScratchMemoryReachEveryGoThread() throws Exception {
+        Path real = Files.writeString(tmp.resolve("real"), "redirected content\n");
+        for (TraceMode mode : TraceMode.values()) {
+            OneFileRedirect redirect = new OneFileRedirect("/panatrace-test/virtual", real);
+            Path out = tmp.resolve("out");
+            Path err = tmp.resolve("err");
+            try (TraceSession session = Tracer.builder().handler(redirect).mode(mode).stdout(out).stderr(err)
+                    .spawn(List.of(Tracees.go("threadreader").toString(), "-threads", "64", "-iterations", "300",
+                            "-expect", "/panatrace-test/virtual=redirected content\\n"))) {
+                assertEquals(Optional.of(ExitStatus.exited(0)), session.waitFor(), Files.readString(err));
+            }
+            assertEquals("reads=19200 failures=0 wrong=0\n", Files.readString(out), mode.toString());
+            assertEquals(19200, redirect.rewrites.get(), mode.toString());
+        }
+    }
+
+    @Test
+    void scratchMemoryIsRemappedAfterExecAndInheritedByForks() throws Exception {
+        Path real = Files.writeString(tmp.resolve("real"), "via scratch\n");
+        String busybox = Tracees.busybox().toString();
+        OneFileRedirect redirect = new OneFileRedirect("/panatrace-test/virtual", real);
+        // The shell opens it, then forks a subshell that opens it, then execs cat that opens it.
+        Traced traced = trace(redirect, List.of(busybox, "sh", "-c",
+                "read l < /panatrace-test/virtual; echo $l; (read m < /panatrace-test/virtual; echo $m); "
+                        + "exec " + busybox + " cat /panatrace-test/virtual"));
+        assertEquals("via scratch\nvia scratch\nvia scratch\n", traced.stdout(), traced.stderr());
+        assertEquals(3, redirect.rewrites.get());
     }
 
     @Test

@@ -24,6 +24,8 @@ final class StopView implements Syscall, Tracee {
     private boolean entry;
     private Registers registers;
     private byte[] pristine;
+    /** How many strings this stop has placed in the thread's scratch slot. */
+    private int replaced;
 
     StopView(TraceLoop loop, Arch arch, SyscallTable table, TraceeMemory memory) {
         this.loop = loop;
@@ -37,6 +39,7 @@ final class StopView implements Syscall, Tracee {
         this.entry = entry;
         this.registers = loaded;
         this.pristine = loaded == null ? null : loaded.toBytes();
+        this.replaced = 0;
     }
 
     void end() {
@@ -170,5 +173,35 @@ final class StopView implements Syscall, Tracee {
     @Override
     public void write(long address, byte[] bytes) {
         memory.write(current().tid, address, bytes);
+    }
+
+    @Override
+    public byte[] readString(int index) {
+        return memory.readCString(current().tid, arg(index), PATH_MAX - 1);
+    }
+
+    @Override
+    public void replaceString(int index, byte[] value) {
+        TraceLoop.ThreadState t = current();
+        if (!entry) {
+            throw new IllegalStateException("string arguments can be replaced only at syscall entry");
+        }
+        if (value.length >= PATH_MAX) {
+            throw new IllegalArgumentException("a replacement string must be shorter than PATH_MAX (" + PATH_MAX
+                    + " bytes), got " + value.length);
+        }
+        for (byte b : value) {
+            if (b == 0) {
+                throw new IllegalArgumentException("a replacement string cannot hold a NUL byte");
+            }
+        }
+        if (replaced >= 2) {
+            throw new IllegalStateException("at most two string arguments can be replaced in one syscall");
+        }
+        long address = loop.scratchSlot(t) + (long) replaced * PATH_MAX;
+        byte[] withNul = Arrays.copyOf(value, value.length + 1);
+        memory.write(t.tid, address, withNul);
+        replaced++;
+        registers().setArg(index, address);
     }
 }

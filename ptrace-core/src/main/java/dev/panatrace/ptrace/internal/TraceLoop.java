@@ -13,6 +13,7 @@ import dev.panatrace.ptrace.SyscallTable;
 import dev.panatrace.ptrace.TraceFailedException;
 import dev.panatrace.ptrace.TraceHandler;
 import dev.panatrace.ptrace.TraceSession;
+import dev.panatrace.ptrace.TraceMode;
 import dev.panatrace.ptrace.TraceStats;
 import dev.panatrace.ptrace.TraceeGoneException;
 import dev.panatrace.ptrace.WaitStatus;
@@ -49,16 +50,28 @@ public final class TraceLoop implements TraceSession {
     private static final int WALL = 0x40000000;
     private static final int WNOTHREAD = 0x20000000;
     private static final int WUNTRACED = 2;
+    private static final int CLONE_VM = 0x100;
     private static final int CLONE_THREAD = 0x10000;
     /** siginfo's si_code for a signal sent by tkill/tgkill. */
     private static final int SI_TKILL = -6;
     /** The signal that wakes the tracer from waitpid when another thread posts a request. */
     private static final int WAKE_SIGNAL = Signals.SIGURG;
 
+    /**
+     * A syscall number no kernel has (below the x32 bit): the filter traces it, and the installer
+     * injects it once to see in which order seccomp and syscall-entry stops come. It fails with ENOSYS.
+     */
+    static final int PROBE_NUMBER = 0x3ffffff0;
+
     private static final int TRACE_OPTIONS = Ptrace.O_TRACESYSGOOD | Ptrace.O_TRACEFORK | Ptrace.O_TRACEVFORK
             | Ptrace.O_TRACECLONE | Ptrace.O_TRACEEXEC | Ptrace.O_TRACESECCOMP;
 
     private final TraceHandler handler;
+    private TraceMode mode;
+    private final boolean usesScratch;
+    private final int mmapNumber;
+    /** Whether seccomp stops come before syscall-entry stops (Linux before 4.8, and gVisor): probed. */
+    private boolean seccompStopFirst;
     private final Arch arch = Arch.current();
     private final SyscallTable table = SyscallTable.of(arch);
     private final SyscallSet wanted;
@@ -94,28 +107,33 @@ public final class TraceLoop implements TraceSession {
     private volatile long processCount;
     private volatile long threadCount;
 
-    private TraceLoop(TraceHandler handler) {
+    private TraceLoop(TraceHandler handler, TraceMode mode) {
         this.handler = handler;
+        this.mode = mode;
+        this.usesScratch = handler.usesScratchMemory();
+        this.mmapNumber = table.numberOf("mmap");
         this.wanted = handler.syscalls();
         this.handlerObservesStops = overrides(handler, "onStop", Stop.class);
         this.execveNumber = table.numberOf("execve");
     }
 
     /** Spawns {@code command} on a new tracer thread and returns once it is traced. */
-    public static TraceSession spawn(TraceHandler handler, List<String> command, Map<String, String> env, Path cwd,
-                                     Spawner.Redirects redirects) {
+    public static TraceSession spawn(TraceHandler handler, TraceMode mode, List<String> command,
+                                     Map<String, String> env, Path cwd, Spawner.Redirects redirects) {
         Path target = Spawner.resolve(command.get(0), env, cwd);
         if (target == null) {
             throw new CommandNotFoundException(command.get(0));
         }
-        TraceLoop loop = new TraceLoop(handler);
+        TraceLoop loop = new TraceLoop(handler, mode);
         loop.start(() -> loop.runSpawned(target, command.subList(1, command.size()), env, cwd, redirects));
         return loop;
     }
 
     /** Attaches to {@code pid} on a new tracer thread and returns once every thread is seized. */
     public static TraceSession attach(TraceHandler handler, int pid) {
-        TraceLoop loop = new TraceLoop(handler);
+        // A filter would outlive the detach, and an untraced RET_TRACE fails the syscall: attach stops at
+        // every syscall.
+        TraceLoop loop = new TraceLoop(handler, TraceMode.SYSCALL);
         loop.start(() -> loop.runAttached(pid));
         return loop;
     }
@@ -180,13 +198,24 @@ public final class TraceLoop implements TraceSession {
         if (!trapped.stopped()) {
             throw new TraceFailedException("the spawn trampoline ended while being seized: " + trapped, null);
         }
-        ProcessState proc = new ProcessState(pid);
+        ProcessState proc = new ProcessState(pid, new AddressSpace());
         proc.trampoline = true;
         processes.put(pid, proc);
         ThreadState root = new ThreadState(pid, proc);
         threads.put(pid, root);
         processCount = 1;
         threadCount = 1;
+        if (mode == TraceMode.SECCOMP) {
+            try {
+                new SeccompInstaller(this, root).install();
+            } catch (TraceeGoneException gone) {
+                throw new TraceFailedException("the spawn trampoline died while its seccomp filter was installed", gone);
+            } catch (ErrnoException | IllegalStateException e) {
+                LOG.log(System.Logger.Level.WARNING, "no seccomp filter (" + e.getMessage()
+                        + "); stopping at every syscall instead, which is slower");
+                mode = TraceMode.SYSCALL;
+            }
+        }
         // Undo the trampoline's job-control stop; the SIGCONT it reports is re-injected like any signal.
         LibC.kill(pid, Signals.SIGCONT);
         resume(root, 0);
@@ -196,7 +225,7 @@ public final class TraceLoop implements TraceSession {
 
     private void runAttached(int pid) {
         rootPid = pid;
-        ProcessState proc = new ProcessState(pid);
+        ProcessState proc = new ProcessState(pid, new AddressSpace());
         processes.put(pid, proc);
         livePids.add(pid);
         // Threads may be created while we seize: list again until a pass finds nothing new. Threads
@@ -313,57 +342,161 @@ public final class TraceLoop implements TraceSession {
     }
 
     private void onSyscallStop(ThreadState t) {
-        if (!t.inSyscall) {
-            t.inSyscall = true;
-            view.begin(t, true, registersOf(t.tid));
-            long nr = view.number();
-            t.syscall = nr;
-            t.entryArg0 = view.arg(0);
-            if (t.process.trampoline) {
-                if (nr != execveNumber) {
-                    view.end();
-                    resume(t, 0);
-                    return;
-                }
-                // The trampoline's exec of the target is the target's first syscall: show it.
-                t.process.trampoline = false;
-                stops++;
+        if (mode == TraceMode.SECCOMP && t.extraEntryStop) {
+            // Seccomp stop came first (old order): this is the entry stop that follows it.
+            t.extraEntryStop = false;
+            resume(t, 0);
+        } else if (!t.inSyscall) {
+            onEntry(t, false);
+        } else {
+            onExit(t);
+        }
+    }
+
+    /** A syscall entry: a syscall-entry stop, or a seccomp stop (which the filter raised only for wanted ones). */
+    private void onEntry(ThreadState t, boolean seccomp) {
+        view.begin(t, true, registersOf(t.tid));
+        long nr = view.number();
+        t.syscall = nr;
+        t.entryArg0 = view.arg(0);
+        t.inSyscall = true;
+        if (t.process.trampoline) {
+            if (nr != execveNumber) {
+                view.end();
+                finishEntry(t, false);
+                return;
+            }
+            // The trampoline's exec of the target is the target's first syscall: show it.
+            t.process.trampoline = false;
+            stops++;
+        }
+        boolean wantedHere = wanted.contains(arch, nr);
+        if (wantedHere && usesScratch && t.process.space.base == 0 && !t.process.space.failed) {
+            // Map the scratch region first; the syscall then runs again and stops again, with scratch ready.
+            startScratchMapping(t);
+            view.end();
+            return;
+        }
+        if (handlerObservesStops) {
+            observe(seccomp ? new Stop.Seccomp(t.tid, nr, 0) : new Stop.SyscallEntry(t.tid, nr));
+        }
+        EntryAction action = wantedHere ? callEntry() : EntryAction.CONTINUE;
+        t.observeExit = action.observesExit();
+        t.skip = action.skips();
+        if (t.skip) {
+            t.skipResult = action.returnValue();
+            view.registers().setSyscallNumber(-1);
+        }
+        storeRegisters(t);
+        view.end();
+        finishEntry(t, t.skip || t.observeExit || handlerObservesStops);
+    }
+
+    /** Resumes from an entry; in seccomp mode an exit stop is asked for only when it is needed. */
+    private void finishEntry(ThreadState t, boolean exitNeeded) {
+        if (mode == TraceMode.SECCOMP) {
+            t.inSyscall = exitNeeded;
+            t.extraEntryStop = exitNeeded && seccompStopFirst;
+        }
+        resume(t, 0);
+    }
+
+    private void onExit(ThreadState t) {
+        t.inSyscall = false;
+        if (t.injectedScratch) {
+            finishScratchMapping(t);
+            return;
+        }
+        if (t.skip || t.observeExit || handlerObservesStops) {
+            view.begin(t, false, registersOf(t.tid));
+            if (t.skip) {
+                view.registers().setReturnValue(t.skipResult);
             }
             if (handlerObservesStops) {
-                observe(new Stop.SyscallEntry(t.tid, nr));
+                observe(new Stop.SyscallExit(t.tid, t.syscall, view.result()));
             }
-            EntryAction action = EntryAction.CONTINUE;
-            if (wanted.contains(arch, nr)) {
-                action = callEntry();
-            }
-            t.observeExit = action.observesExit();
-            t.skip = action.skips();
-            if (t.skip) {
-                t.skipResult = action.returnValue();
-                view.registers().setSyscallNumber(-1);
+            if (t.observeExit) {
+                callExit();
             }
             storeRegisters(t);
             view.end();
-        } else {
-            t.inSyscall = false;
-            if (t.skip || t.observeExit || handlerObservesStops) {
-                view.begin(t, false, registersOf(t.tid));
-                if (t.skip) {
-                    view.registers().setReturnValue(t.skipResult);
-                }
-                if (handlerObservesStops) {
-                    observe(new Stop.SyscallExit(t.tid, t.syscall, view.result()));
-                }
-                if (t.observeExit) {
-                    callExit();
-                }
-                storeRegisters(t);
-                view.end();
-                t.skip = false;
-                t.observeExit = false;
-            }
+            t.skip = false;
+            t.observeExit = false;
         }
         resume(t, 0);
+    }
+
+    private void onSeccompStop(ThreadState t) {
+        if (t.injectedScratch) {
+            // Our own mmap, where the handler also wants mmap: let it run to its exit stop.
+            t.inSyscall = true;
+            t.extraEntryStop = seccompStopFirst;
+            resume(t, 0);
+            return;
+        }
+        int data = (int) Ptrace.eventMessage(t.tid, word);
+        if (data == SeccompFilter.DATA_FOREIGN_ABI) {
+            // A syscall of another ABI (x32, or an arch we do not decode): let the kernel run it unseen.
+            t.inSyscall = false;
+            resume(t, 0);
+            return;
+        }
+        onEntry(t, true);
+    }
+
+    // ---- scratch memory -------------------------------------------------------------------------
+
+    /** Turns the current entry into an mmap of the scratch region; the original syscall is re-run after. */
+    private void startScratchMapping(ThreadState t) {
+        dev.panatrace.ptrace.Registers regs = view.registers();
+        t.savedRegisters = regs.copy();
+        t.injectedScratch = true;
+        regs.setSyscallNumber(mmapNumber);
+        regs.setArg(0, 0);
+        regs.setArg(1, AddressSpace.REGION_SIZE);
+        regs.setArg(2, AddressSpace.PROT_READ_WRITE);
+        regs.setArg(3, AddressSpace.MAP_PRIVATE_ANONYMOUS_NORESERVE);
+        regs.setArg(4, -1);
+        regs.setArg(5, 0);
+        storeRegisters(t);
+        t.inSyscall = true;
+        t.extraEntryStop = mode == TraceMode.SECCOMP && seccompStopFirst;
+        resume(t, 0);
+    }
+
+    private void finishScratchMapping(ThreadState t) {
+        t.injectedScratch = false;
+        long result = registersOf(t.tid).returnValue();
+        AddressSpace space = t.process.space;
+        if (result < 0 && result > -4096) {
+            space.failed = true;
+            LOG.log(System.Logger.Level.WARNING, "cannot map scratch memory in pid " + t.process.pid + ": "
+                    + dev.panatrace.ptrace.Errno.name((int) -result) + "; its string arguments stay unchanged");
+        } else {
+            space.base = result;
+        }
+        // Back to the original entry: the syscall instruction runs again and stops again.
+        dev.panatrace.ptrace.Registers restart = t.savedRegisters;
+        t.savedRegisters = null;
+        restart.setInstructionPointer(restart.instructionPointer() - SyscallInstruction.length(arch));
+        if (arch == Arch.X86_64) {
+            restart.set("rax", restart.syscallNumber());
+        }
+        setRegisters(t.tid, restart);
+        resume(t, 0);
+    }
+
+    /** The address of this thread's scratch slot, allocated on first use. */
+    long scratchSlot(ThreadState t) {
+        AddressSpace space = t.process.space;
+        if (space.base == 0) {
+            throw new IllegalStateException(space.failed ? "no scratch memory in pid " + t.process.pid
+                    : "no scratch memory: the handler's usesScratchMemory() must return true");
+        }
+        if (t.slot < 0) {
+            t.slot = space.allocate();
+        }
+        return space.base + (long) t.slot * AddressSpace.SLOT_SIZE;
     }
 
     private void onEvent(ThreadState t, int sig, int event) {
@@ -375,6 +508,7 @@ public final class TraceLoop implements TraceSession {
         switch (event) {
             case Ptrace.EVENT_FORK, Ptrace.EVENT_VFORK, Ptrace.EVENT_CLONE -> onNewTracee(t, event);
             case Ptrace.EVENT_EXEC -> onExec(t);
+            case Ptrace.EVENT_SECCOMP -> onSeccompStop(t);
             case Ptrace.EVENT_STOP -> {
                 // Leaving the kernel for a stop means no syscall is in progress any more.
                 t.inSyscall = false;
@@ -394,17 +528,16 @@ public final class TraceLoop implements TraceSession {
 
     private void onNewTracee(ThreadState parent, int event) {
         int newTid = (int) Ptrace.eventMessage(parent.tid, word);
-        boolean sameProcess = false;
-        if (event == Ptrace.EVENT_CLONE) {
-            sameProcess = (cloneFlags(parent.tid) & CLONE_THREAD) != 0;
-        }
+        long flags = event == Ptrace.EVENT_CLONE ? cloneFlags(parent.tid) : 0;
+        boolean sameProcess = (flags & CLONE_THREAD) != 0;
+        boolean sharesMemory = event == Ptrace.EVENT_VFORK || (flags & CLONE_VM) != 0;
         observe(switch (event) {
             case Ptrace.EVENT_FORK -> new Stop.Fork(parent.tid, newTid);
             case Ptrace.EVENT_VFORK -> new Stop.VFork(parent.tid, newTid);
             default -> new Stop.Clone(parent.tid, newTid, sameProcess);
         });
         if (!threads.containsKey(newTid)) {
-            adopt(newTid, parent, sameProcess);
+            adopt(newTid, parent, sameProcess, sharesMemory);
         }
         resume(parent, 0);
     }
@@ -420,7 +553,7 @@ public final class TraceLoop implements TraceSession {
     }
 
     /** Starts following {@code tid}, created by {@code parent} (null when its creator is unknown). */
-    private void adopt(int tid, ThreadState parent, boolean sameProcess) {
+    private void adopt(int tid, ThreadState parent, boolean sameProcess, boolean sharesMemory) {
         ProcessState proc;
         if (parent != null && sameProcess) {
             proc = parent.process;
@@ -428,7 +561,10 @@ public final class TraceLoop implements TraceSession {
             int pid = parent == null ? tgidOf(tid) : tid;
             proc = processes.get(pid);
             if (proc == null) {
-                proc = new ProcessState(pid);
+                // A fork copies the scratch region with the rest of memory; CLONE_VM shares it.
+                AddressSpace space = parent == null ? new AddressSpace()
+                        : sharesMemory ? parent.process.space : parent.process.space.forkCopy();
+                proc = new ProcessState(pid, space);
                 processes.put(pid, proc);
                 livePids.add(pid);
                 processCount++;
@@ -479,6 +615,8 @@ public final class TraceLoop implements TraceSession {
             }
         }
         t.process.trampoline = false;
+        t.process.space = new AddressSpace();
+        t.slot = -1;
         observe(new Stop.Exec(t.tid, formerTid));
         view.begin(t, false, null);
         callHandler("onExec", () -> handler.onExec(view, formerTid));
@@ -512,6 +650,9 @@ public final class TraceLoop implements TraceSession {
     }
 
     private void onThreadEnd(ThreadState t, WaitStatus ws) {
+        if (t.slot >= 0) {
+            t.process.space.free(t.slot);
+        }
         threads.remove(t.tid);
         liveTids.remove(t.tid);
         ExitStatus status = ws.exited() ? ExitStatus.exited(ws.exitCode())
@@ -531,7 +672,7 @@ public final class TraceLoop implements TraceSession {
         if (!earlyFirstStops.isEmpty()) {
             for (int orphan : new ArrayList<>(earlyFirstStops.keySet())) {
                 if (!threads.containsKey(orphan)) {
-                    adopt(orphan, null, false);
+                    adopt(orphan, null, false, false);
                 }
             }
         }
@@ -558,12 +699,54 @@ public final class TraceLoop implements TraceSession {
                 || ws.event() == Ptrace.EVENT_CLONE) {
             int newTid = (int) Ptrace.eventMessage(t.tid, word);
             if (!threads.containsKey(newTid)) {
-                adopt(newTid, t, ws.event() == Ptrace.EVENT_CLONE && (cloneFlags(t.tid) & CLONE_THREAD) != 0);
+                adopt(newTid, t, ws.event() == Ptrace.EVENT_CLONE && (cloneFlags(t.tid) & CLONE_THREAD) != 0, false);
             }
         }
         threads.remove(t.tid);
         liveTids.remove(t.tid);
         Ptrace.detach(t.tid, sig);
+    }
+
+    // ---- for SeccompInstaller and StopView -------------------------------------------------------
+
+    Arch arch() {
+        return arch;
+    }
+
+    SyscallTable table() {
+        return table;
+    }
+
+    TraceeMemory memory() {
+        return memory;
+    }
+
+    /** What the filter traces: the wanted syscalls, and the probe. */
+    java.util.Set<Integer> tracedNumbers() {
+        java.util.Set<Integer> traced = new java.util.TreeSet<>();
+        for (String name : wanted.isAll() ? table.names() : wanted.names()) {
+            table.number(name).ifPresent(traced::add);
+        }
+        traced.add(PROBE_NUMBER);
+        return traced;
+    }
+
+    /** What the filter always allows: the syscalls the engine injects while tracing. */
+    java.util.Set<Integer> allowedNumbers() {
+        return usesScratch ? java.util.Set.of(mmapNumber) : java.util.Set.of();
+    }
+
+    void seccompStopFirst(boolean first) {
+        seccompStopFirst = first;
+    }
+
+    void setRegisters(int tid, dev.panatrace.ptrace.Registers regs) {
+        regs.copyTo(regsBuffer);
+        Ptrace.regset(Ptrace.SETREGSET, tid, Ptrace.NT_PRSTATUS, iovec, regsBuffer);
+    }
+
+    WaitStatus waitThread(int tid) {
+        return waitFor(tid, 0);
     }
 
     // ---- registers and resuming -----------------------------------------------------------------
@@ -591,7 +774,8 @@ public final class TraceLoop implements TraceSession {
     }
 
     private void resume(ThreadState t, int signal) {
-        Ptrace.resume(Ptrace.SYSCALL, t.tid, signal);
+        boolean stopAtSyscalls = mode == TraceMode.SYSCALL || t.inSyscall;
+        Ptrace.resume(stopAtSyscalls ? Ptrace.SYSCALL : Ptrace.CONT, t.tid, signal);
     }
 
     private WaitStatus waitFor(int pid, int options) {
@@ -742,11 +926,13 @@ public final class TraceLoop implements TraceSession {
 
     static final class ProcessState {
         final int pid;
+        AddressSpace space;
         /** Still the spawn trampoline, before its exec of the target: hidden from the handler. */
         boolean trampoline;
 
-        ProcessState(int pid) {
+        ProcessState(int pid, AddressSpace space) {
             this.pid = pid;
+            this.space = space;
         }
     }
 
@@ -760,6 +946,13 @@ public final class TraceLoop implements TraceSession {
         boolean skip;
         long skipResult;
         boolean awaitingFirstStop;
+        /** In seccomp mode with the old stop order: a syscall-entry stop is due before the exit stop. */
+        boolean extraEntryStop;
+        /** This entry was turned into the scratch mmap; {@link #savedRegisters} hold the original. */
+        boolean injectedScratch;
+        dev.panatrace.ptrace.Registers savedRegisters;
+        /** The scratch slot of this thread in its address space, or -1. */
+        int slot = -1;
 
         ThreadState(int tid, ProcessState process) {
             this.tid = tid;

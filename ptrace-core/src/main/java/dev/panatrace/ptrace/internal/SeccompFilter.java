@@ -1,0 +1,375 @@
+package dev.panatrace.ptrace.internal;
+
+import dev.panatrace.ptrace.Arch;
+import dev.panatrace.ptrace.SyscallTable;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A classic seccomp-BPF program that stops a tracee ({@code SECCOMP_RET_TRACE}) only at the syscalls
+ * a handler subscribed to and lets every other syscall run ({@code SECCOMP_RET_ALLOW}). It never
+ * returns KILL, USER_NOTIF or LOG: gVisor kills the thread on the last two, and an engine bug must
+ * show up as an extra stop, not as a dead tracee.
+ *
+ * <p>Verdicts, checked in this order on {@code struct seccomp_data}:
+ * <ol>
+ *   <li>{@code arch} is not the filter's {@link Arch#auditArch()} (i386 {@code int 0x80} on x86_64,
+ *       AArch32 on arm64): TRACE with data {@link #DATA_FOREIGN_ABI};
+ *   <li>on x86_64, {@code nr} has {@code __X32_SYSCALL_BIT} set: TRACE with data {@link #DATA_FOREIGN_ABI};
+ *   <li>{@code nr} is always allowed (the engine injects or rewrites to it): ALLOW, even if traced;
+ *   <li>{@code nr} is traced: TRACE with data {@link #DATA_SUBSCRIBED};
+ *   <li>otherwise ALLOW.
+ * </ol>
+ * Foreign-ABI numbers mean other syscalls than the table's, so the filter cannot classify them and
+ * leaves the decision to the engine, which reads the data with {@code PTRACE_GETEVENTMSG}.
+ *
+ * <p>The syscall lookup is a balanced binary search ({@code jge}) over the boundaries of the
+ * contiguous ranges of stopping numbers, so a lookup runs O(log ranges) instructions. Jumps farther
+ * than an 8-bit offset go through a {@code ja} trampoline or a nearer copy of the return.
+ * The x86_64 program starts:
+ * <pre>
+ * (000) ld   [4]  ; seccomp_data.arch
+ * (001) jeq  #0xc000003e  jt 2  jf 4  ; AUDIT_ARCH of X86_64
+ * (002) ld   [0]  ; seccomp_data.nr
+ * (003) jset #0x40000000  jt 4  jf 5  ; __X32_SYSCALL_BIT
+ * (004) ret  #0x7ff00001  ; TRACE, data 1: foreign ABI
+ * (005) ...  the lookup of nr: jge, ja and ret
+ * </pre>
+ * Instances are immutable.
+ */
+public final class SeccompFilter {
+    /** RET_TRACE data for a subscribed syscall of the filter's ABI: the number in the registers is the table's. */
+    public static final int DATA_SUBSCRIBED = 0;
+    /** RET_TRACE data for a foreign ABI: another audit arch, or the x32 ABI on x86_64. */
+    public static final int DATA_FOREIGN_ABI = 1;
+
+    // <linux/bpf_common.h>: instruction classes, sizes, modes, jump ops, sources.
+    private static final int BPF_LD = 0x00;
+    private static final int BPF_JMP = 0x05;
+    private static final int BPF_RET = 0x06;
+    private static final int BPF_W = 0x00;
+    private static final int BPF_ABS = 0x20;
+    private static final int BPF_JA = 0x00;
+    private static final int BPF_JEQ = 0x10;
+    private static final int BPF_JGE = 0x30;
+    private static final int BPF_JSET = 0x40;
+    private static final int BPF_K = 0x00;
+    /** {@code BPF_MAXINSNS} in {@code <linux/bpf_common.h>}: the most instructions a filter may have. */
+    private static final int BPF_MAXINSNS = 4096;
+    /** {@code struct sock_filter}: jt and jf are {@code __u8}. */
+    private static final int MAX_JUMP_OFFSET = 0xff;
+    /** {@code sizeof(struct sock_filter)} in {@code <linux/filter.h>}: u16 code, u8 jt, u8 jf, u32 k. */
+    private static final int INSTRUCTION_BYTES = 8;
+
+    private static final int LD_W_ABS = BPF_LD | BPF_W | BPF_ABS;
+    private static final int JA = BPF_JMP | BPF_JA;
+    private static final int JEQ_K = BPF_JMP | BPF_JEQ | BPF_K;
+    private static final int JGE_K = BPF_JMP | BPF_JGE | BPF_K;
+    private static final int JSET_K = BPF_JMP | BPF_JSET | BPF_K;
+    private static final int RET_K = BPF_RET | BPF_K;
+
+    // <linux/seccomp.h>: SECCOMP_RET_* actions; the low 16 bits (SECCOMP_RET_DATA) carry data.
+    private static final int SECCOMP_RET_TRACE = 0x7ff00000;
+    private static final int SECCOMP_RET_ALLOW = 0x7fff0000;
+    private static final int SECCOMP_RET_DATA = 0x0000ffff;
+    // <linux/seccomp.h>: struct seccomp_data { int nr; __u32 arch; __u64 instruction_pointer; __u64 args[6]; }
+    private static final int SECCOMP_DATA_NR = 0;
+    private static final int SECCOMP_DATA_ARCH = 4;
+    /** {@code __X32_SYSCALL_BIT} in x86's {@code <asm/unistd.h>}: x32 syscalls are numbered with it set. */
+    private static final int X32_SYSCALL_BIT = 0x40000000;
+
+    private static final int RET_ALLOW = SECCOMP_RET_ALLOW;
+    private static final int RET_SUBSCRIBED = SECCOMP_RET_TRACE | DATA_SUBSCRIBED;
+    private static final int RET_FOREIGN_ABI = SECCOMP_RET_TRACE | DATA_FOREIGN_ABI;
+    /** ld arch, jeq, ld nr, jset, ret: the most instructions outside the syscall lookup. */
+    private static final int MAX_PROLOGUE = 5;
+
+    private final Arch arch;
+    private final List<Instruction> program;
+
+    private SeccompFilter(Arch arch, List<Instruction> program) {
+        this.arch = arch;
+        this.program = program;
+    }
+
+    /**
+     * Compiles the filter for tracees of one architecture.
+     *
+     * @param arch the architecture whose audit arch and syscall numbering the tracee uses
+     * @param traced syscall numbers that stop with TRACE data {@link #DATA_SUBSCRIBED}
+     * @param alwaysAllowed syscall numbers that never stop, even when also in {@code traced}: the ones
+     *     the engine injects or rewrites to
+     * @return the filter
+     * @throws IllegalArgumentException if a number is negative, has the x32 bit on x86_64, or the sets
+     *     are so scattered that the program would exceed the kernel's 4096 instructions
+     * @throws NullPointerException if an argument or a set element is null
+     */
+    public static SeccompFilter compile(Arch arch, Set<Integer> traced, Set<Integer> alwaysAllowed) {
+        Objects.requireNonNull(arch, "arch");
+        TreeSet<Integer> stopping = checkedNumbers(arch, "traced", traced);
+        stopping.removeAll(checkedNumbers(arch, "alwaysAllowed", alwaysAllowed));
+
+        boolean stopsAtZero = stopping.contains(0);
+        long[] boundaries = verdictBoundaries(stopping);
+        // Every boundary costs one jge, so this many can never fit; fail before assembling.
+        if (boundaries.length + MAX_PROLOGUE + 1 > BPF_MAXINSNS) {
+            throw tooLarge(arch, "at least " + (boundaries.length + MAX_PROLOGUE + 1), boundaries.length);
+        }
+
+        BackwardAssembler asm = new BackwardAssembler();
+        // Placed first, so the lookup starts right after the prologue even when it is a lone ret.
+        Target lookup = asm.place(asm.search(boundaries, stopsAtZero, 0, boundaries.length));
+        Target foreignAbi = new Return(RET_FOREIGN_ABI);
+        if (arch == Arch.X86_64) {
+            lookup = asm.branch(JSET_K, X32_SYSCALL_BIT, foreignAbi, lookup);
+        }
+        Target loadNr = asm.load(SECCOMP_DATA_NR, lookup);
+        Target checkArch = asm.branch(JEQ_K, arch.auditArch(), loadNr, foreignAbi);
+        asm.load(SECCOMP_DATA_ARCH, checkArch);
+
+        List<Instruction> program = asm.program();
+        if (program.size() > BPF_MAXINSNS) {
+            throw tooLarge(arch, String.valueOf(program.size()), boundaries.length);
+        }
+        return new SeccompFilter(arch, program);
+    }
+
+    /**
+     * The program as {@code struct sock_filter[]} in the tracee's byte order (little-endian on both
+     * supported architectures), ready to write into tracee memory for {@code struct sock_fprog.filter}.
+     *
+     * @return a fresh array of {@code 8 * length()} bytes
+     */
+    public byte[] bytes() {
+        ByteBuffer out = ByteBuffer.allocate(program.size() * INSTRUCTION_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        for (Instruction insn : program) {
+            out.putShort((short) insn.code()).put((byte) insn.jt()).put((byte) insn.jf()).putInt(insn.k());
+        }
+        return out.array();
+    }
+
+    /**
+     * The number of instructions, for {@code struct sock_fprog.len}.
+     *
+     * @return between 3 and 4096
+     */
+    public int length() {
+        return program.size();
+    }
+
+    /** The architecture the filter was compiled for. */
+    public Arch arch() {
+        return arch;
+    }
+
+    /**
+     * The program in tcpdump-like assembly, one line per instruction, jump targets as absolute
+     * instruction indexes, e.g. {@code (005) jge  #257  jt 6  jf 9  ; openat}.
+     *
+     * @return the lines joined with {@code '\n'}, without a trailing newline
+     */
+    public String disassemble() {
+        SyscallTable table = SyscallTable.of(arch);
+        StringBuilder out = new StringBuilder();
+        for (int pc = 0; pc < program.size(); pc++) {
+            Instruction insn = program.get(pc);
+            if (pc > 0) {
+                out.append('\n');
+            }
+            out.append(String.format("(%03d) ", pc));
+            int conditionTrue = pc + 1 + insn.jt();
+            int conditionFalse = pc + 1 + insn.jf();
+            String line = switch (insn.code()) {
+                case LD_W_ABS -> String.format("%-4s [%d]%s", "ld", insn.k(),
+                        insn.k() == SECCOMP_DATA_ARCH ? "  ; seccomp_data.arch" : "  ; seccomp_data.nr");
+                case JEQ_K -> String.format("jeq  #0x%08x  jt %d  jf %d  ; AUDIT_ARCH of %s",
+                        insn.k(), conditionTrue, conditionFalse, arch);
+                case JSET_K -> String.format("jset #0x%08x  jt %d  jf %d  ; __X32_SYSCALL_BIT",
+                        insn.k(), conditionTrue, conditionFalse);
+                case JGE_K -> String.format("jge  #%d  jt %d  jf %d  ; %s",
+                        Integer.toUnsignedLong(insn.k()), conditionTrue, conditionFalse, table.name(insn.k()));
+                case JA -> String.format("ja   %d", pc + 1 + insn.k());
+                case RET_K -> String.format("ret  #0x%08x  ; %s", insn.k(), verdictName(insn.k()));
+                default -> throw new IllegalStateException("unexpected opcode 0x" + Integer.toHexString(insn.code()));
+            };
+            out.append(line);
+        }
+        return out.toString();
+    }
+
+    /** For example {@code SeccompFilter[X86_64, 17 instructions]}. */
+    @Override
+    public String toString() {
+        return "SeccompFilter[" + arch + ", " + program.size() + " instructions]";
+    }
+
+    private static String verdictName(int ret) {
+        return switch (ret & ~SECCOMP_RET_DATA) {
+            case SECCOMP_RET_ALLOW -> "ALLOW";
+            case SECCOMP_RET_TRACE -> (ret & SECCOMP_RET_DATA) == DATA_FOREIGN_ABI
+                    ? "TRACE, data 1: foreign ABI" : "TRACE, data " + (ret & SECCOMP_RET_DATA);
+            default -> throw new IllegalStateException("unexpected return 0x" + Integer.toHexString(ret));
+        };
+    }
+
+    private static TreeSet<Integer> checkedNumbers(Arch arch, String setName, Set<Integer> numbers) {
+        TreeSet<Integer> checked = new TreeSet<>();
+        for (Integer nr : Objects.requireNonNull(numbers, setName)) {
+            Objects.requireNonNull(nr, () -> setName + " contains null");
+            if (nr < 0) {
+                throw new IllegalArgumentException(setName + " contains " + nr + ": syscall numbers are not negative");
+            }
+            if (arch == Arch.X86_64 && (nr & X32_SYSCALL_BIT) != 0) {
+                throw new IllegalArgumentException(setName + " contains 0x" + Integer.toHexString(nr)
+                        + ", an x32 number: x32 syscalls always stop with data " + DATA_FOREIGN_ABI);
+            }
+            checked.add(nr);
+        }
+        return checked;
+    }
+
+    /**
+     * The numbers, ascending, at which the verdict flips between ALLOW and TRACE: the first number of
+     * each contiguous range of {@code stopping} (except 0) and the one after its last. Numbers are
+     * non-negative, so the one after the last still fits an unsigned 32-bit {@code k}.
+     */
+    private static long[] verdictBoundaries(TreeSet<Integer> stopping) {
+        List<Long> boundaries = new ArrayList<>();
+        long rangeEnd = -1;
+        for (int nr : stopping) {
+            if (nr != rangeEnd) {
+                if (rangeEnd >= 0) {
+                    boundaries.add(rangeEnd);
+                }
+                if (nr != 0) {
+                    boundaries.add((long) nr);
+                }
+            }
+            rangeEnd = nr + 1L;
+        }
+        if (rangeEnd >= 0) {
+            boundaries.add(rangeEnd);
+        }
+        return boundaries.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    private static IllegalArgumentException tooLarge(Arch arch, String instructions, int boundaries) {
+        return new IllegalArgumentException("seccomp filter for " + arch + " needs at least " + instructions
+                + " instructions (" + boundaries + " boundaries between traced and allowed syscall numbers),"
+                + " more than the kernel's BPF_MAXINSNS of " + BPF_MAXINSNS
+                + "; trace fewer, less scattered syscalls or trace all of them");
+    }
+
+    /** One {@code struct sock_filter}; jt, jf and a {@code ja}'s k are offsets from the next instruction. */
+    private record Instruction(int code, int jt, int jf, int k) {}
+
+    /** Where control may go: an instruction already assembled, or a return not placed yet. */
+    private sealed interface Target permits Assembled, Return {}
+
+    /** An assembled instruction, by its ordinal counted from the end of the program. */
+    private record Assembled(int ordinal) implements Target {}
+
+    /** A {@code ret} with this value, placed (or shared) wherever the jump to it can reach. */
+    private record Return(int value) implements Target {}
+
+    /**
+     * Assembles from the last instruction to the first. BPF jumps only go forward, so every target
+     * exists when its jump is assembled, and an offset, being relative, never changes afterwards.
+     */
+    private static final class BackwardAssembler {
+        private final List<Instruction> reversed = new ArrayList<>();
+        private final Map<Integer, Integer> nearestReturn = new HashMap<>();
+
+        /**
+         * The binary search over verdict intervals {@code [lo, hi]}: interval i is the numbers from
+         * {@code boundaries[i-1]} up to below {@code boundaries[i]}, and the verdicts alternate.
+         */
+        Target search(long[] boundaries, boolean stopsAtZero, int lo, int hi) {
+            if (lo == hi) {
+                boolean stops = stopsAtZero == (lo % 2 == 0);
+                return new Return(stops ? RET_SUBSCRIBED : RET_ALLOW);
+            }
+            int mid = (lo + hi + 1) >>> 1;
+            Target atOrAbove = search(boundaries, stopsAtZero, mid, hi);
+            Target below = search(boundaries, stopsAtZero, lo, mid - 1);
+            return branch(JGE_K, (int) boundaries[mid - 1], atOrAbove, below);
+        }
+
+        Assembled branch(int code, int k, Target whenTrue, Target whenFalse) {
+            // The false target is resolved second and may add one instruction in between.
+            int trueOrdinal = reach(whenTrue, 1);
+            int falseOrdinal = reach(whenFalse, 0);
+            return append(new Instruction(code, distanceTo(trueOrdinal), distanceTo(falseOrdinal), k));
+        }
+
+        Assembled load(int offset, Target next) {
+            fallThroughTo(next);
+            return append(new Instruction(LD_W_ABS, 0, 0, offset));
+        }
+
+        /** The program in execution order. */
+        List<Instruction> program() {
+            return List.copyOf(reversed.reversed());
+        }
+
+        /** The target as an assembled instruction, placing a ret here if it is not one yet. */
+        Assembled place(Target target) {
+            return switch (target) {
+                case Return ret -> new Assembled(placeReturn(ret.value()));
+                case Assembled at -> at;
+            };
+        }
+
+        private void fallThroughTo(Target next) {
+            int distance = distanceTo(place(next).ordinal());
+            if (distance != 0) {
+                throw new IllegalStateException(
+                        "a load must directly precede its successor, not " + distance + " before it");
+            }
+        }
+
+        /**
+         * The ordinal of an instruction that goes to {@code target} and that the instruction
+         * assembled next can reach even if {@code slack} more instructions come in between.
+         */
+        private int reach(Target target, int slack) {
+            return switch (target) {
+                case Return ret -> {
+                    Integer shared = nearestReturn.get(ret.value());
+                    if (shared != null && distanceTo(shared) + slack <= MAX_JUMP_OFFSET) {
+                        yield shared;
+                    }
+                    yield placeReturn(ret.value());
+                }
+                case Assembled at when distanceTo(at.ordinal()) + slack <= MAX_JUMP_OFFSET -> at.ordinal();
+                case Assembled at -> {
+                    append(new Instruction(JA, 0, 0, distanceTo(at.ordinal())));
+                    yield reversed.size() - 1;
+                }
+            };
+        }
+
+        private int placeReturn(int value) {
+            int ordinal = append(new Instruction(RET_K, 0, 0, value)).ordinal();
+            nearestReturn.put(value, ordinal);
+            return ordinal;
+        }
+
+        /** The offset from the instruction assembled next to the one at {@code ordinal}. */
+        private int distanceTo(int ordinal) {
+            return reversed.size() - ordinal - 1;
+        }
+
+        private Assembled append(Instruction insn) {
+            reversed.add(insn);
+            return new Assembled(reversed.size() - 1);
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package dev.panatrace.ptrace.internal;
+
+import dev.panatrace.ptrace.Arch;
+import dev.panatrace.ptrace.Errno;
+import dev.panatrace.ptrace.ErrnoException;
+import dev.panatrace.ptrace.Registers;
+import dev.panatrace.ptrace.Signals;
+import dev.panatrace.ptrace.WaitStatus;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Installs the seccomp filter into the stopped spawn trampoline, before it execs the target, by injecting
+ * syscalls into it: mmap (room for the program), prctl(PR_SET_NO_NEW_PRIVS) where the tracee lacks
+ * CAP_SYS_ADMIN, seccomp(SECCOMP_SET_MODE_FILTER), then one traced probe syscall that shows in which
+ * order this kernel reports seccomp and syscall-entry stops. The filter is inherited by the target and
+ * all its children.
+ */
+final class SeccompInstaller {
+    private static final int PR_SET_NO_NEW_PRIVS = 38;
+    private static final int SECCOMP_SET_MODE_FILTER = 1;
+    private static final int CAP_SYS_ADMIN = 21;
+    private static final long PAGE = 4096;
+
+    private final TraceLoop loop;
+    private final TraceLoop.ThreadState thread;
+    private final Arch arch;
+    private long syscallAddress;
+    private Registers saved;
+    /** Set by {@link #inject}: whether its first stop was a seccomp stop. */
+    private boolean sawSeccompFirst;
+
+    SeccompInstaller(TraceLoop loop, TraceLoop.ThreadState thread) {
+        this.loop = loop;
+        this.thread = thread;
+        this.arch = loop.arch();
+    }
+
+    void install() {
+        int tid = thread.tid;
+        saved = loop.registersOf(tid);
+        // The trampoline stopped itself with kill(2): it sits just after a syscall instruction.
+        syscallAddress = saved.instructionPointer() - SyscallInstruction.length(arch);
+        byte[] code = loop.memory().read(tid, syscallAddress, SyscallInstruction.length(arch));
+        if (!SyscallInstruction.matches(arch, code)) {
+            throw new IllegalStateException("the trampoline is not stopped after a syscall instruction");
+        }
+        SeccompFilter filter = SeccompFilter.compile(arch, loop.tracedNumbers(), loop.allowedNumbers());
+        try {
+            long base = check("mmap", inject(loop.table().numberOf("mmap"), 0, PAGE * 2, 3, 0x22, -1, 0));
+            // struct sock_fprog { unsigned short len; struct sock_filter *filter; }: 16 bytes on 64-bit.
+            byte[] fprog = new byte[16];
+            MemorySegment f = MemorySegment.ofArray(fprog);
+            f.set(ValueLayout.JAVA_SHORT_UNALIGNED, 0, (short) filter.length());
+            f.set(ValueLayout.JAVA_LONG_UNALIGNED, 8, base + 16);
+            byte[] program = filter.bytes();
+            if (16 + program.length > PAGE * 2) {
+                throw new IllegalStateException("seccomp program of " + program.length + " bytes is too large");
+            }
+            loop.memory().write(tid, base, fprog);
+            loop.memory().write(tid, base + 16, program);
+            if (!hasCapability(tid, CAP_SYS_ADMIN)) {
+                // Needed to install a filter without CAP_SYS_ADMIN; it also disables setuid, so only then.
+                check("prctl(PR_SET_NO_NEW_PRIVS)", inject(loop.table().numberOf("prctl"), PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0));
+            }
+            check("seccomp(SECCOMP_SET_MODE_FILTER)",
+                    inject(loop.table().numberOf("seccomp"), SECCOMP_SET_MODE_FILTER, 0, base, 0, 0, 0));
+            inject(TraceLoop.PROBE_NUMBER, 0, 0, 0, 0, 0, 0);
+            loop.seccompStopFirst(sawSeccompFirst);
+            inject(loop.table().numberOf("munmap"), base, PAGE * 2, 0, 0, 0, 0);
+        } finally {
+            loop.setRegisters(tid, saved);
+        }
+    }
+
+    private static long check(String what, long result) {
+        if (result < 0 && result > -4096) {
+            throw new ErrnoException((int) -result, "injected " + what, 0);
+        }
+        return result;
+    }
+
+    /**
+     * Runs one syscall in the stopped trampoline: point it at the syscall instruction with the number and
+     * arguments set, step through its stops to the exit stop, and return the result.
+     */
+    private long inject(int nr, long a0, long a1, long a2, long a3, long a4, long a5) {
+        int tid = thread.tid;
+        Registers regs = saved.copy();
+        regs.setInstructionPointer(syscallAddress);
+        if (arch == Arch.X86_64) {
+            regs.set("rax", nr);
+            regs.set("orig_rax", -1);
+        } else {
+            regs.set("x8", nr);
+        }
+        long[] args = {a0, a1, a2, a3, a4, a5};
+        for (int i = 0; i < args.length; i++) {
+            regs.setArg(i, args[i]);
+        }
+        loop.setRegisters(tid, regs);
+        Ptrace.resume(Ptrace.SYSCALL, tid, 0);
+        // Entry and exit are the two syscall stops; a seccomp stop comes between them (Linux 4.8+) or
+        // before both (older kernels, gVisor) when the filter traces the number.
+        sawSeccompFirst = false;
+        int syscallStops = 0;
+        for (boolean first = true; ; first = false) {
+            WaitStatus ws = loop.waitThread(tid);
+            if (!ws.stopped()) {
+                throw new ErrnoException(Errno.ESRCH, "injected syscall " + nr + ": the tracee ended (" + ws + ")", tid);
+            }
+            if (ws.event() == Ptrace.EVENT_SECCOMP) {
+                sawSeccompFirst |= first;
+            } else if (ws.syscallStop()) {
+                if (++syscallStops == 2) {
+                    return loop.registersOf(tid).returnValue();
+                }
+            } else if (ws.event() == 0) {
+                throw new IllegalStateException("signal " + Signals.name(ws.stopSignal()) + " during syscall injection");
+            }
+            Ptrace.resume(Ptrace.SYSCALL, tid, 0);
+        }
+    }
+
+    private static boolean hasCapability(int pid, int capability) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Integer.toString(pid), "status"))) {
+                if (line.startsWith("CapEff:")) {
+                    return (Long.parseUnsignedLong(line.substring(7).trim(), 16) & (1L << capability)) != 0;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return false;
+        }
+        return false;
+    }
+}
