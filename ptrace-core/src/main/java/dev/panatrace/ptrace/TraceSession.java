@@ -37,6 +37,12 @@ public interface TraceSession extends AutoCloseable {
      */
     void detach();
 
+    /**
+     * How syscalls are stopped: the mode asked for, or {@link TraceMode#SYSCALL} where no seccomp filter
+     * could be installed (the engine then logs one warning saying why).
+     */
+    TraceMode mode();
+
     /** Counters so far. */
     TraceStats stats();
 

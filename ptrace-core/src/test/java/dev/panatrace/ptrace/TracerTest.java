@@ -105,6 +105,7 @@ class TracerTest {
             };
             Path out = tmp.resolve("out-" + mode);
             try (TraceSession session = Tracer.builder().handler(openats).mode(mode).stdout(out).spawn(dd)) {
+                assertEquals(mode, session.mode());
                 runs.put(mode, new Traced(session.waitFor().orElseThrow(), Files.readString(out), "", session.stats()));
             }
             recorders.put(mode, openats);
@@ -180,6 +181,56 @@ class TracerTest {
                         + "exec " + busybox + " cat /panatrace-test/virtual"));
         assertEquals("via scratch\nvia scratch\nvia scratch\n", traced.stdout(), traced.stderr());
         assertEquals(3, redirect.rewrites.get());
+    }
+
+    @Test
+    void aThrowingHandlerLeavesSyscallsUnmodifiedAndIsReportedOnce() throws Exception {
+        List<java.util.logging.LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger("dev.panatrace.ptrace");
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                records.add(record);
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        jul.addHandler(capture);
+        try {
+            Path file = Files.writeString(tmp.resolve("file"), "unchanged\n");
+            TraceHandler broken = new TraceHandler() {
+                @Override
+                public SyscallSet syscalls() {
+                    return SyscallSet.of("openat");
+                }
+
+                @Override
+                public boolean usesScratchMemory() {
+                    return true;
+                }
+
+                @Override
+                public EntryAction onSyscallEntry(Syscall call) {
+                    call.setArg(1, 0); // a change the engine must discard
+                    throw new IllegalStateException("handler bug");
+                }
+            };
+            String busybox = Tracees.busybox().toString();
+            Traced traced = trace(broken, List.of(busybox, "sh", "-c",
+                    busybox + " cat " + file + "; " + busybox + " cat " + file));
+            assertEquals("unchanged\nunchanged\n", traced.stdout(), traced.stderr());
+            assertEquals(0, traced.status().shellStatus());
+            List<java.util.logging.LogRecord> failures = records.stream()
+                    .filter(r -> r.getThrown() instanceof IllegalStateException).toList();
+            assertEquals(1, failures.size(), "reported once: " + records);
+            assertTrue(failures.get(0).getMessage().contains("openat"), failures.get(0).getMessage());
+        } finally {
+            jul.removeHandler(capture);
+        }
     }
 
     @Test

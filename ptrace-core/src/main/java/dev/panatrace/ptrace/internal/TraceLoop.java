@@ -67,7 +67,9 @@ public final class TraceLoop implements TraceSession {
             | Ptrace.O_TRACECLONE | Ptrace.O_TRACEEXEC | Ptrace.O_TRACESECCOMP;
 
     private final TraceHandler handler;
-    private TraceMode mode;
+    private final Options options;
+    private final long spinNanos;
+    private volatile TraceMode mode;
     private final boolean usesScratch;
     private final int mmapNumber;
     /** Whether seccomp stops come before syscall-entry stops (Linux before 4.8, and gVisor): probed. */
@@ -107,9 +109,18 @@ public final class TraceLoop implements TraceSession {
     private volatile long processCount;
     private volatile long threadCount;
 
-    private TraceLoop(TraceHandler handler, TraceMode mode) {
+    /**
+     * How a trace runs. @param mode how syscalls stop @param waitSpin how long to poll before blocking
+     * in waitpid @param cpu the CPU to pin the tracer and the spawned command to, or -1
+     */
+    public record Options(TraceMode mode, Duration waitSpin, int cpu) {}
+
+    private TraceLoop(TraceHandler handler, Options options) {
         this.handler = handler;
-        this.mode = mode;
+        this.options = options;
+        this.mode = options.mode();
+        // On one CPU a polling tracer only takes time from the tracee it waits for.
+        this.spinNanos = options.cpu() >= 0 ? 0 : options.waitSpin().toNanos();
         this.usesScratch = handler.usesScratchMemory();
         this.mmapNumber = table.numberOf("mmap");
         this.wanted = handler.syscalls();
@@ -118,22 +129,22 @@ public final class TraceLoop implements TraceSession {
     }
 
     /** Spawns {@code command} on a new tracer thread and returns once it is traced. */
-    public static TraceSession spawn(TraceHandler handler, TraceMode mode, List<String> command,
+    public static TraceSession spawn(TraceHandler handler, Options options, List<String> command,
                                      Map<String, String> env, Path cwd, Spawner.Redirects redirects) {
         Path target = Spawner.resolve(command.get(0), env, cwd);
         if (target == null) {
             throw new CommandNotFoundException(command.get(0));
         }
-        TraceLoop loop = new TraceLoop(handler, mode);
+        TraceLoop loop = new TraceLoop(handler, options);
         loop.start(() -> loop.runSpawned(target, command.subList(1, command.size()), env, cwd, redirects));
         return loop;
     }
 
     /** Attaches to {@code pid} on a new tracer thread and returns once every thread is seized. */
-    public static TraceSession attach(TraceHandler handler, int pid) {
+    public static TraceSession attach(TraceHandler handler, Options options, int pid) {
         // A filter would outlive the detach, and an untraced RET_TRACE fails the syscall: attach stops at
         // every syscall.
-        TraceLoop loop = new TraceLoop(handler, TraceMode.SYSCALL);
+        TraceLoop loop = new TraceLoop(handler, new Options(TraceMode.SYSCALL, options.waitSpin(), options.cpu()));
         loop.start(() -> loop.runAttached(pid));
         return loop;
     }
@@ -141,6 +152,9 @@ public final class TraceLoop implements TraceSession {
     private void start(Runnable body) {
         Thread thread = Thread.ofPlatform().name("panatrace-tracer").daemon(true).unstarted(() -> {
             try (Arena a = Arena.ofConfined()) {
+                if (options.cpu() >= 0) {
+                    pin(a, options.cpu());
+                }
                 allocate(a);
                 body.run();
             } catch (Throwable t) {
@@ -160,6 +174,15 @@ public final class TraceLoop implements TraceSession {
             Thread.currentThread().interrupt();
             killAll();
             throw new TraceFailedException("interrupted while starting the trace", e);
+        }
+    }
+
+    /** Pins the calling thread to {@code cpu}; processes it spawns inherit the mask. */
+    private static void pin(Arena a, int cpu) {
+        MemorySegment mask = a.allocate(128);
+        mask.set(ValueLayout.JAVA_BYTE, cpu / 8, (byte) (1 << (cpu % 8)));
+        if (LibC.schedSetaffinity(0, 128, mask) != 0) {
+            throw new ErrnoException(LibC.errno(), "sched_setaffinity(cpu " + cpu + ")", 0);
         }
     }
 
@@ -210,7 +233,7 @@ public final class TraceLoop implements TraceSession {
                 new SeccompInstaller(this, root).install();
             } catch (TraceeGoneException gone) {
                 throw new TraceFailedException("the spawn trampoline died while its seccomp filter was installed", gone);
-            } catch (ErrnoException | IllegalStateException e) {
+            } catch (ErrnoException | IllegalStateException | IllegalArgumentException e) {
                 LOG.log(System.Logger.Level.WARNING, "no seccomp filter (" + e.getMessage()
                         + "); stopping at every syscall instead, which is slower");
                 mode = TraceMode.SYSCALL;
@@ -280,7 +303,7 @@ public final class TraceLoop implements TraceSession {
             if (detachRequested && !detaching) {
                 beginDetach();
             }
-            int tid = LibC.waitpid(-1, statusBuffer, WALL | WNOTHREAD);
+            int tid = waitAny();
             if (tid < 0) {
                 int errno = LibC.errno();
                 if (errno == Errno.EINTR) {
@@ -778,6 +801,26 @@ public final class TraceLoop implements TraceSession {
         Ptrace.resume(stopAtSyscalls ? Ptrace.SYSCALL : Ptrace.CONT, t.tid, signal);
     }
 
+    private static final int WNOHANG = 1;
+
+    /**
+     * The next stop of any tracee. Polled for a while before blocking: a blocked tracer pays a wake-up,
+     * often on another CPU, at every stop, which costs more than the poll when stops come close together.
+     */
+    private int waitAny() {
+        if (spinNanos > 0) {
+            long deadline = System.nanoTime() + spinNanos;
+            do {
+                int tid = LibC.waitpid(-1, statusBuffer, WALL | WNOTHREAD | WNOHANG);
+                if (tid != 0) {
+                    return tid;
+                }
+                Thread.onSpinWait();
+            } while (System.nanoTime() < deadline);
+        }
+        return LibC.waitpid(-1, statusBuffer, WALL | WNOTHREAD);
+    }
+
     private WaitStatus waitFor(int pid, int options) {
         while (true) {
             int r = LibC.waitpid(pid, statusBuffer, options | WALL | WNOTHREAD);
@@ -903,6 +946,11 @@ public final class TraceLoop implements TraceSession {
                 return;
             }
         }
+    }
+
+    @Override
+    public TraceMode mode() {
+        return mode;
     }
 
     @Override

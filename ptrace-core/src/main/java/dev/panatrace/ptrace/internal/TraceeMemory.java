@@ -21,6 +21,7 @@ import java.nio.file.StandardOpenOption;
  */
 public final class TraceeMemory {
     static final int PAGE = 4096;
+    private static final int FIRST_STRING_CHUNK = 256;
 
     private final Arena arena;
     private final MemorySegment localIov;
@@ -54,11 +55,13 @@ public final class TraceeMemory {
 
     /** A NUL-terminated string of at most {@code max} bytes, or null when longer; EFAULT when unmapped. */
     public byte[] readCString(int tid, long address, int max) {
-        byte[] acc = new byte[Math.min(max + 1, PAGE)];
+        byte[] acc = new byte[Math.min(max + 1, FIRST_STRING_CHUNK)];
         int len = 0;
         while (len <= max) {
             long at = address + len;
-            int chunk = (int) Math.min(max + 1 - len, PAGE - (at & (PAGE - 1)));
+            // Most paths are short: read a little first, then up to the end of each page.
+            int want = len == 0 ? FIRST_STRING_CHUNK : PAGE;
+            int chunk = (int) Math.min(Math.min(max + 1 - len, want), PAGE - (at & (PAGE - 1)));
             int n = readChunk(tid, at, chunk);
             if (n <= 0) {
                 throw new ErrnoException(Errno.EFAULT, "read string at 0x" + Long.toHexString(at), tid);
