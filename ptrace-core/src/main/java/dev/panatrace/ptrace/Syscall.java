@@ -50,4 +50,15 @@ public interface Syscall {
      * @throws IllegalArgumentException when {@code value} holds a NUL or is PATH_MAX bytes or longer
      */
     void replaceString(int index, byte[] value);
+
+    /**
+     * Runs syscall {@code number} with {@code args} in this thread, now, and returns its result (or
+     * -errno); the thread's registers, including changes made in this stop, are kept. Exit stops only,
+     * where the thread has just left a syscall instruction. A signal that arrives meanwhile is held
+     * and delivered after, with its siginfo; an injected syscall interrupted by one is run again.
+     *
+     * @throws IllegalStateException at an entry stop, or where no syscall instruction precedes the
+     *         instruction pointer (the exit of a successful execve)
+     */
+    long inject(long number, long... args);
 }

@@ -234,6 +234,61 @@ class TracerTest {
     }
 
     @Test
+    void syscallsInjectedAtExitStopsRunInTheTraceeWhileGoSignalsKeepComing() throws Exception {
+        Path file = Files.writeString(tmp.resolve("moved"), "moved fd\n");
+        byte[] path = file.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        SyscallTable table = SyscallTable.of(Arch.current());
+        long fcntl = table.numberOf("fcntl");
+        long close = table.numberOf("close");
+        long getpid = table.numberOf("getpid");
+        int fDupfdCloexec = 1030;
+        java.util.concurrent.atomic.AtomicInteger moved = new java.util.concurrent.atomic.AtomicInteger();
+        Set<Long> pids = ConcurrentHashMap.newKeySet();
+        // Each open of the file gets its descriptor moved to 1000 or above, as procsys will do.
+        TraceHandler mover = new TraceHandler() {
+            @Override
+            public SyscallSet syscalls() {
+                return SyscallSet.of("openat");
+            }
+
+            @Override
+            public EntryAction onSyscallEntry(Syscall call) {
+                return java.util.Arrays.equals(call.readString(1), path) ? EntryAction.OBSERVE_EXIT : EntryAction.CONTINUE;
+            }
+
+            @Override
+            public void onSyscallExit(Syscall call) {
+                long fd = call.result();
+                if (fd < 0) {
+                    return;
+                }
+                long high = call.inject(fcntl, fd, fDupfdCloexec, 1000);
+                if (high < 1000) {
+                    throw new AssertionError("fcntl(F_DUPFD_CLOEXEC) gave " + high);
+                }
+                if (call.inject(close, fd) != 0) {
+                    throw new AssertionError("close failed");
+                }
+                pids.add(call.inject(getpid));
+                call.setResult(high);
+                moved.incrementAndGet();
+            }
+        };
+        Path out = tmp.resolve("out");
+        Path err = tmp.resolve("err");
+        int pid;
+        try (TraceSession session = Tracer.builder().handler(mover).stdout(out).stderr(err)
+                .spawn(List.of(Tracees.go("threadreader").toString(), "-threads", "64", "-iterations", "100",
+                        "-expect", file + "=moved fd\\n"))) {
+            pid = session.pid();
+            assertEquals(Optional.of(ExitStatus.exited(0)), session.waitFor(), Files.readString(err));
+        }
+        assertEquals("reads=6400 failures=0 wrong=0\n", Files.readString(out));
+        assertEquals(6400, moved.get());
+        assertEquals(Set.of((long) pid), pids, "getpid ran in the tracee");
+    }
+
+    @Test
     void stormOfShortProcessesFromShellJobsIsFollowedToTheEnd() throws Exception {
         String busybox = Tracees.busybox().toString();
         String script = "i=0; while [ $i -lt 200 ]; do " + busybox + " true & i=$((i+1)); done; wait; echo all-done";

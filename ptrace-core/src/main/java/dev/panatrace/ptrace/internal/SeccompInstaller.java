@@ -31,13 +31,13 @@ final class SeccompInstaller {
     private final Arch arch;
     private long syscallAddress;
     private Registers saved;
-    /** Set by {@link #inject}: whether its first stop was a seccomp stop. */
-    private boolean sawSeccompFirst;
+    private final SyscallInjector injector;
 
     SeccompInstaller(TraceLoop loop, TraceLoop.ThreadState thread) {
         this.loop = loop;
         this.thread = thread;
         this.arch = loop.arch();
+        this.injector = new SyscallInjector(loop);
     }
 
     void install() {
@@ -70,7 +70,7 @@ final class SeccompInstaller {
             check("seccomp(SECCOMP_SET_MODE_FILTER)",
                     inject(loop.table().numberOf("seccomp"), SECCOMP_SET_MODE_FILTER, 0, base, 0, 0, 0));
             inject(TraceLoop.PROBE_NUMBER, 0, 0, 0, 0, 0, 0);
-            loop.seccompStopFirst(sawSeccompFirst);
+            loop.seccompStopFirst(injector.sawSeccompFirst);
             inject(loop.table().numberOf("munmap"), base, PAGE * 2, 0, 0, 0, 0);
         } finally {
             loop.setRegisters(tid, saved);
@@ -84,46 +84,8 @@ final class SeccompInstaller {
         return result;
     }
 
-    /**
-     * Runs one syscall in the stopped trampoline: point it at the syscall instruction with the number and
-     * arguments set, step through its stops to the exit stop, and return the result.
-     */
-    private long inject(int nr, long a0, long a1, long a2, long a3, long a4, long a5) {
-        int tid = thread.tid;
-        Registers regs = saved.copy();
-        regs.setInstructionPointer(syscallAddress);
-        if (arch == Arch.X86_64) {
-            regs.set("rax", nr);
-            regs.set("orig_rax", -1);
-        } else {
-            regs.set("x8", nr);
-        }
-        long[] args = {a0, a1, a2, a3, a4, a5};
-        for (int i = 0; i < args.length; i++) {
-            regs.setArg(i, args[i]);
-        }
-        loop.setRegisters(tid, regs);
-        Ptrace.resume(Ptrace.SYSCALL, tid, 0);
-        // Entry and exit are the two syscall stops; a seccomp stop comes between them (Linux 4.8+) or
-        // before both (older kernels, gVisor) when the filter traces the number.
-        sawSeccompFirst = false;
-        int syscallStops = 0;
-        for (boolean first = true; ; first = false) {
-            WaitStatus ws = loop.waitThread(tid);
-            if (!ws.stopped()) {
-                throw new ErrnoException(Errno.ESRCH, "injected syscall " + nr + ": the tracee ended (" + ws + ")", tid);
-            }
-            if (ws.event() == Ptrace.EVENT_SECCOMP) {
-                sawSeccompFirst |= first;
-            } else if (ws.syscallStop()) {
-                if (++syscallStops == 2) {
-                    return loop.registersOf(tid).returnValue();
-                }
-            } else if (ws.event() == 0) {
-                throw new IllegalStateException("signal " + Signals.name(ws.stopSignal()) + " during syscall injection");
-            }
-            Ptrace.resume(Ptrace.SYSCALL, tid, 0);
-        }
+    private long inject(long nr, long a0, long a1, long a2, long a3, long a4, long a5) {
+        return injector.inject(thread, saved, syscallAddress, nr, a0, a1, a2, a3, a4, a5);
     }
 
     private static boolean hasCapability(int pid, int capability) {

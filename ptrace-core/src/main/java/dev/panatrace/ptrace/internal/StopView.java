@@ -204,4 +204,17 @@ final class StopView implements Syscall, Tracee {
         replaced++;
         registers().setArg(index, address);
     }
+
+    @Override
+    public long inject(long number, long... args) {
+        TraceLoop.ThreadState t = current();
+        if (entry) {
+            throw new IllegalStateException("syscalls can be injected at syscall exit: return "
+                    + "EntryAction.OBSERVE_EXIT and inject in onSyscallExit");
+        }
+        if (args.length > 6) {
+            throw new IllegalArgumentException("a syscall takes at most 6 arguments, got " + args.length);
+        }
+        return loop.injectAtExit(t, registers(), number, args);
+    }
 }

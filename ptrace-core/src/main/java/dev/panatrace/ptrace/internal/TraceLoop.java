@@ -87,6 +87,9 @@ public final class TraceLoop implements TraceSession {
     /** First stops of new tracees whose parent's fork/clone event has not been seen yet. */
     private final Map<Integer, Integer> earlyFirstStops = new HashMap<>();
     private final Set<String> reportedHandlerFailures = new HashSet<>();
+    /** Wait results taken during a syscall injection that belong to the main loop. */
+    private final java.util.ArrayDeque<int[]> replay = new java.util.ArrayDeque<>();
+    private SyscallInjector injector;
     private Arena arena;
     private MemorySegment statusBuffer;
     private MemorySegment word;
@@ -195,6 +198,7 @@ public final class TraceLoop implements TraceSession {
         siginfo = a.allocate(128, 8);
         memory = new TraceeMemory(a);
         view = new StopView(this, arch, table, memory);
+        injector = new SyscallInjector(this);
     }
 
     // ---- starting -------------------------------------------------------------------------------
@@ -303,6 +307,11 @@ public final class TraceLoop implements TraceSession {
             if (detachRequested && !detaching) {
                 beginDetach();
             }
+            if (!replay.isEmpty()) {
+                int[] held = replay.poll();
+                dispatchSafely(held[0], new WaitStatus(held[1]));
+                continue;
+            }
             int tid = waitAny();
             if (tid < 0) {
                 int errno = LibC.errno();
@@ -314,12 +323,7 @@ public final class TraceLoop implements TraceSession {
                 }
                 throw new ErrnoException(errno, "waitpid", 0);
             }
-            WaitStatus ws = new WaitStatus(statusBuffer.get(ValueLayout.JAVA_INT, 0));
-            try {
-                dispatch(tid, ws);
-            } catch (TraceeGoneException gone) {
-                // Killed meanwhile: its exit report is still to come, or it vanished in an exec.
-            }
+            dispatchSafely(tid, new WaitStatus(statusBuffer.get(ValueLayout.JAVA_INT, 0)));
         }
         finish();
     }
@@ -328,6 +332,14 @@ public final class TraceLoop implements TraceSession {
         livePids.clear();
         liveTids.clear();
         finished.complete(detaching ? Optional.empty() : Optional.ofNullable(rootStatus));
+    }
+
+    private void dispatchSafely(int tid, WaitStatus ws) {
+        try {
+            dispatch(tid, ws);
+        } catch (TraceeGoneException gone) {
+            // Killed meanwhile: its exit report is still to come, or it vanished in an exec.
+        }
     }
 
     private void dispatch(int tid, WaitStatus ws) {
@@ -770,6 +782,37 @@ public final class TraceLoop implements TraceSession {
 
     WaitStatus waitThread(int tid) {
         return waitFor(tid, 0);
+    }
+
+    /** A wait result for the main loop, taken while injecting. */
+    void replayLater(int tid, WaitStatus ws) {
+        replay.add(new int[] {tid, ws.raw()});
+    }
+
+    /** The siginfo of the signal {@code tid} is stopped for (128 bytes). */
+    byte[] signalInfo(int tid) {
+        Ptrace.request(Ptrace.GETSIGINFO, tid, 0, siginfo.address());
+        return siginfo.toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    void tgkill(int pid, int tid, int signal) {
+        LibC.tgkill(pid, tid, signal);
+    }
+
+    /** This thread's scratch slot, or 0 where there is no scratch memory. */
+    long scratchSlotOrZero(ThreadState t) {
+        return t.process.space.base == 0 ? 0 : scratchSlot(t);
+    }
+
+    /** Runs a syscall for a handler, at a syscall-exit stop. */
+    long injectAtExit(ThreadState t, dev.panatrace.ptrace.Registers current, long nr, long[] args) {
+        long syscallAddress = current.instructionPointer() - SyscallInstruction.length(arch);
+        byte[] code = memory.read(t.tid, syscallAddress, SyscallInstruction.length(arch));
+        if (!SyscallInstruction.matches(arch, code)) {
+            throw new IllegalStateException("no syscall instruction before the instruction pointer (0x"
+                    + Long.toHexString(current.instructionPointer()) + "); after an execve there is none");
+        }
+        return injector.inject(t, current, syscallAddress, nr, args);
     }
 
     // ---- registers and resuming -----------------------------------------------------------------
