@@ -20,6 +20,10 @@ final class AddressSpace {
     long base;
     /** The mmap failed; rewrites are refused in this address space. */
     boolean failed;
+    /** The thread whose entry is being turned into the mmap, while that runs. */
+    TraceLoop.ThreadState mapper;
+    /** Threads stopped at a wanted entry until the mapping is done. */
+    final java.util.List<TraceLoop.ThreadState> waiters = new java.util.ArrayList<>();
     private final BitSet used = new BitSet(SLOTS);
 
     /** The copy a fork child gets: the same mapping, no slots taken (its only thread has none yet). */

@@ -279,7 +279,11 @@ public final class TraceLoop implements TraceSession {
                 liveTids.add(tid);
                 // Seizing does not stop the thread; an interrupt stop lets us resume it with syscall tracing.
                 t.awaitingFirstStop = true;
-                Ptrace.interrupt(tid);
+                try {
+                    Ptrace.interrupt(tid);
+                } catch (TraceeGoneException gone) {
+                    // It exited after the seize; its exit is reported to us.
+                }
                 found = true;
             }
         }
@@ -406,9 +410,17 @@ public final class TraceLoop implements TraceSession {
             stops++;
         }
         boolean wantedHere = wanted.contains(arch, nr);
-        if (wantedHere && usesScratch && t.process.space.base == 0 && !t.process.space.failed) {
-            // Map the scratch region first; the syscall then runs again and stops again, with scratch ready.
-            startScratchMapping(t);
+        AddressSpace space = t.process.space;
+        if (wantedHere && usesScratch && space.base == 0 && !space.failed) {
+            if (space.mapper != null) {
+                // Another thread is mapping it: this one stays stopped until that is done.
+                t.waitingForScratch = seccomp;
+                space.waiters.add(t);
+            } else {
+                // Map the scratch region first; the syscall then runs again and stops again, with scratch ready.
+                space.mapper = t;
+                startScratchMapping(t);
+            }
             view.end();
             return;
         }
@@ -510,6 +522,7 @@ public final class TraceLoop implements TraceSession {
         } else {
             space.base = result;
         }
+        space.mapper = null;
         // Back to the original entry: the syscall instruction runs again and stops again.
         dev.panatrace.ptrace.Registers restart = t.savedRegisters;
         t.savedRegisters = null;
@@ -519,6 +532,22 @@ public final class TraceLoop implements TraceSession {
         }
         setRegisters(t.tid, restart);
         resume(t, 0);
+        releaseScratchWaiters(space);
+    }
+
+    /** Threads that stopped while the region was being mapped go on with their own entries. */
+    private void releaseScratchWaiters(AddressSpace space) {
+        List<ThreadState> waiting = new ArrayList<>(space.waiters);
+        space.waiters.clear();
+        for (ThreadState waiter : waiting) {
+            if (threads.get(waiter.tid) == waiter) {
+                try {
+                    onEntry(waiter, waiter.waitingForScratch);
+                } catch (TraceeGoneException gone) {
+                    // Killed while it waited; its exit is still to come.
+                }
+            }
+        }
     }
 
     /** The address of this thread's scratch slot, allocated on first use. */
@@ -685,8 +714,14 @@ public final class TraceLoop implements TraceSession {
     }
 
     private void onThreadEnd(ThreadState t, WaitStatus ws) {
+        AddressSpace space = t.process.space;
         if (t.slot >= 0) {
-            t.process.space.free(t.slot);
+            space.free(t.slot);
+        }
+        if (space.mapper == t) {
+            // It died before its mmap returned: a waiting thread maps the region instead.
+            space.mapper = null;
+            releaseScratchWaiters(space);
         }
         threads.remove(t.tid);
         liveTids.remove(t.tid);
@@ -718,6 +753,13 @@ public final class TraceLoop implements TraceSession {
     private void beginDetach() {
         detaching = true;
         for (ThreadState t : new ArrayList<>(threads.values())) {
+            if (t.process.space.waiters.remove(t)) {
+                // Already stopped by us, at a syscall entry: it can go now.
+                threads.remove(t.tid);
+                liveTids.remove(t.tid);
+                Ptrace.detach(t.tid, 0);
+                continue;
+            }
             try {
                 Ptrace.interrupt(t.tid);
             } catch (TraceeGoneException gone) {
@@ -1042,6 +1084,8 @@ public final class TraceLoop implements TraceSession {
         /** This entry was turned into the scratch mmap; {@link #savedRegisters} hold the original. */
         boolean injectedScratch;
         dev.panatrace.ptrace.Registers savedRegisters;
+        /** Stopped at an entry until its address space's scratch region is mapped: was it a seccomp stop. */
+        boolean waitingForScratch;
         /** The scratch slot of this thread in its address space, or -1. */
         int slot = -1;
 
