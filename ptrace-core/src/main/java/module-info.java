@@ -4,4 +4,5 @@
  */
 module dev.panatrace.ptrace {
     exports dev.panatrace.ptrace;
+    exports dev.panatrace.ptrace.paths;
 }

@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = LauncherVersion.class,
         description = "Runs programs under panatrace's ptrace engine.",
-        subcommands = {TraceCommand.class},
+        subcommands = {TraceCommand.class, RunCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
             "0:success",
@@ -40,6 +40,7 @@ public final class Main implements Runnable {
         cli.setExecutionExceptionHandler(new FailureReporter());
         // Everything after the traced command's name is its own: `trace ls -l` must not parse -l.
         cli.getSubcommands().get(TraceCommand.NAME).setStopAtPositional(true);
+        cli.getSubcommands().get(RunCommand.NAME).setStopAtPositional(true);
         return cli;
     }
 

@@ -1,13 +1,8 @@
 package dev.panatrace.launcher;
 
-import dev.panatrace.ptrace.CommandNotFoundException;
-import dev.panatrace.ptrace.ExitStatus;
-import dev.panatrace.ptrace.TraceFailedException;
-import dev.panatrace.ptrace.TraceSession;
 import dev.panatrace.ptrace.Tracer;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -41,8 +36,6 @@ import picocli.CommandLine.Spec;
 final class TraceCommand implements Callable<Integer> {
     static final String NAME = "trace";
 
-    private static final System.Logger LOG = System.getLogger(TraceCommand.class.getPackageName());
-
     @Spec
     private CommandSpec spec;
 
@@ -72,48 +65,27 @@ final class TraceCommand implements Callable<Integer> {
         }
         PrintWriter err = spec.commandLine().getErr();
         SyscallCounter counter = new SyscallCounter();
-        // Taken over before the spawn, so that no signal in between ends the JVM, and kept until the
-        // end, so that the launcher always reports how the command ended.
-        try (SignalForwarder forwarder = SignalForwarder.install()) {
-            TraceSession session;
+        return switch (TracedRun.run(Tracer.builder().handler(counter), command, err)) {
+            case TracedRun.Failed failed -> failed.exitCode();
+            case TracedRun.Ended ended -> report(ended, counter, err);
+        };
+    }
+
+    /** Writes the summary where asked, after the command ended. */
+    private int report(TracedRun.Ended ended, SyscallCounter counter, PrintWriter err) {
+        TraceSummary summary = new TraceSummary(ended.exitCode(), counter.counts(), ended.stats());
+        if (summaryJson != null) {
             try {
-                session = Tracer.builder().handler(counter).spawn(command);
-            } catch (TraceFailedException e) {
-                return startFailure(e, err);
-            }
-            LOG.log(Level.DEBUG, "tracing {0} as pid {1}", command, session.pid());
-            // The signal handlers keep SIGINT/SIGTERM/SIGHUP from ending the JVM, but anything else
-            // that does (System.exit elsewhere, -Xrs) must not leave the command running.
-            Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("k3s-launcher-kill-tracee").unstarted(() -> {
-                if (!session.isDone()) {
-                    session.kill();
-                }
-            }));
-            forwarder.forwardTo(session);
-            ExitStatus status;
-            try (session) {
-                status = session.waitFor().orElseThrow(() -> new IllegalStateException(
-                        "the spawned command was detached from its trace"));
-            } catch (TraceFailedException e) {
-                err.println("k3s-launcher: " + e.getMessage());
-                LOG.log(Level.DEBUG, "trace failed", e);
+                Files.writeString(summaryJson, summary.toJson() + "\n");
+            } catch (IOException e) {
+                err.println("k3s-launcher: cannot write the summary to " + summaryJson + ": " + e);
                 return ExitCodes.LAUNCHER_FAILED;
             }
-            LOG.log(Level.DEBUG, "{0} ended: {1}; {2}", command, status, session.stats());
-            if (summaryJson != null) {
-                TraceSummary summary = new TraceSummary(status.shellStatus(), counter.counts(), session.stats());
-                try {
-                    Files.writeString(summaryJson, summary.toJson() + "\n");
-                } catch (IOException e) {
-                    err.println("k3s-launcher: cannot write the summary to " + summaryJson + ": " + e);
-                    return ExitCodes.LAUNCHER_FAILED;
-                }
-            }
-            if (demo) {
-                printSummary(new TraceSummary(status.shellStatus(), counter.counts(), session.stats()));
-            }
-            return status.shellStatus();
         }
+        if (demo) {
+            printSummary(summary);
+        }
+        return ended.exitCode();
     }
 
     private void printSummary(TraceSummary summary) {
@@ -127,16 +99,5 @@ final class TraceCommand implements Callable<Integer> {
                 summary.syscalls().values().stream().mapToLong(Long::longValue).sum(), summary.stats().processes(),
                 summary.stats().threads(), summary.stats().stops(), summary.exitCode());
         out.flush();
-    }
-
-    /** The engine could not start the command: say whether it does not exist or could not be traced. */
-    private int startFailure(TraceFailedException failure, PrintWriter err) {
-        if (failure instanceof CommandNotFoundException) {
-            err.println("k3s-launcher: " + failure.getMessage());
-            return ExitCodes.COMMAND_NOT_FOUND;
-        }
-        err.println("k3s-launcher: cannot trace " + command.getFirst() + ": " + failure.getMessage());
-        LOG.log(Level.DEBUG, "spawning " + command + " failed", failure);
-        return ExitCodes.LAUNCHER_FAILED;
     }
 }

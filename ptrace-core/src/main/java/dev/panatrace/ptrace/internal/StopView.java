@@ -26,6 +26,8 @@ final class StopView implements Syscall, Tracee {
     private byte[] pristine;
     /** How many strings this stop has placed in the thread's scratch slot. */
     private int replaced;
+    /** (argument index, original value) pairs of those strings. */
+    private final long[] originals = new long[4];
 
     StopView(TraceLoop loop, Arch arch, SyscallTable table, TraceeMemory memory) {
         this.loop = loop;
@@ -48,6 +50,11 @@ final class StopView implements Syscall, Tracee {
         pristine = null;
     }
 
+    /** The arguments this entry replaced, as (index, original value) pairs, or null when none. */
+    long[] replacedArguments() {
+        return replaced == 0 ? null : Arrays.copyOf(originals, 2 * replaced);
+    }
+
     boolean active() {
         return thread != null;
     }
@@ -65,6 +72,7 @@ final class StopView implements Syscall, Tracee {
         if (registers != null) {
             registers = Registers.fromBytes(arch, pristine);
         }
+        replaced = 0;
     }
 
     private TraceLoop.ThreadState current() {
@@ -201,6 +209,8 @@ final class StopView implements Syscall, Tracee {
         long address = loop.scratchSlot(t) + (long) replaced * PATH_MAX;
         byte[] withNul = Arrays.copyOf(value, value.length + 1);
         memory.write(t.tid, address, withNul);
+        originals[2 * replaced] = index;
+        originals[2 * replaced + 1] = registers().arg(index);
         replaced++;
         registers().setArg(index, address);
     }

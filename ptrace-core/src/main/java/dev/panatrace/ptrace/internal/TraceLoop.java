@@ -428,6 +428,7 @@ public final class TraceLoop implements TraceSession {
             observe(seccomp ? new Stop.Seccomp(t.tid, nr, 0) : new Stop.SyscallEntry(t.tid, nr));
         }
         EntryAction action = wantedHere ? callEntry() : EntryAction.CONTINUE;
+        t.replaced = view.replacedArguments();
         t.observeExit = action.observesExit();
         t.skip = action.skips();
         if (t.skip) {
@@ -576,6 +577,7 @@ public final class TraceLoop implements TraceSession {
             case Ptrace.EVENT_STOP -> {
                 // Leaving the kernel for a stop means no syscall is in progress any more.
                 t.inSyscall = false;
+                unreplaceBeforeRestart(t);
                 if (Signals.isStopSignal(sig)) {
                     observe(new Stop.GroupStop(t.tid, sig));
                     // Keep it stopped as job control wants, but hear about SIGCONT and new signals.
@@ -679,8 +681,13 @@ public final class TraceLoop implements TraceSession {
             }
         }
         t.process.trampoline = false;
+        if (t.slot >= 0) {
+            // A vfork child's slot is in its parent's address space, which lives on.
+            t.process.space.free(t.slot);
+        }
         t.process.space = new AddressSpace();
         t.slot = -1;
+        t.replaced = null;
         observe(new Stop.Exec(t.tid, formerTid));
         view.begin(t, false, null);
         callHandler("onExec", () -> handler.onExec(view, formerTid));
@@ -690,6 +697,7 @@ public final class TraceLoop implements TraceSession {
 
     private void onSignal(ThreadState t, int sig) {
         t.inSyscall = false;
+        unreplaceBeforeRestart(t);
         if (sig == WAKE_SIGNAL && isOurWakeSignal(t.tid)) {
             resume(t, 0);
             return;
@@ -705,6 +713,27 @@ public final class TraceLoop implements TraceSession {
         storeRegisters(t);
         view.end();
         resume(t, deliver[0]);
+    }
+
+    /**
+     * A syscall whose strings we replaced was interrupted and will be restarted with the same registers,
+     * after a signal handler that may replace strings in the same scratch slot. Point its arguments back
+     * at the tracee's own strings: the restarted syscall stops again and is rewritten again.
+     */
+    private void unreplaceBeforeRestart(ThreadState t) {
+        long[] replaced = t.replaced;
+        if (replaced == null) {
+            return;
+        }
+        t.replaced = null;
+        dev.panatrace.ptrace.Registers regs = registersOf(t.tid);
+        if (!dev.panatrace.ptrace.Errno.isRestart(regs.returnValue()) || regs.syscallNumber() != t.syscall) {
+            return;
+        }
+        for (int i = 0; i < replaced.length; i += 2) {
+            regs.setArg((int) replaced[i], replaced[i + 1]);
+        }
+        setRegisters(t.tid, regs);
     }
 
     private boolean isOurWakeSignal(int tid) {
@@ -1086,6 +1115,8 @@ public final class TraceLoop implements TraceSession {
         dev.panatrace.ptrace.Registers savedRegisters;
         /** Stopped at an entry until its address space's scratch region is mapped: was it a seccomp stop. */
         boolean waitingForScratch;
+        /** Pairs of (argument index, original value) the handler replaced at the last entry, or null. */
+        long[] replaced;
         /** The scratch slot of this thread in its address space, or -1. */
         int slot = -1;
 

@@ -1,0 +1,95 @@
+package dev.panatrace.launcher;
+
+import dev.panatrace.ptrace.CommandNotFoundException;
+import dev.panatrace.ptrace.ExitStatus;
+import dev.panatrace.ptrace.TraceFailedException;
+import dev.panatrace.ptrace.TraceSession;
+import dev.panatrace.ptrace.TraceStats;
+import dev.panatrace.ptrace.Tracer;
+import java.io.PrintWriter;
+import java.lang.System.Logger.Level;
+import java.util.List;
+
+/**
+ * One command run under the engine the way every launcher subcommand runs it: SIGINT, SIGTERM and SIGHUP
+ * go to the command, a JVM shutdown kills it, and how it ended becomes the launcher's exit status.
+ */
+final class TracedRun {
+    private static final System.Logger LOG = System.getLogger(TracedRun.class.getPackageName());
+
+    private TracedRun() {}
+
+    /** How a run ended, for the subcommand to report. */
+    sealed interface Outcome {}
+
+    /**
+     * The command ran to its end.
+     *
+     * @param status how it ended
+     * @param stats the engine's counters at the end
+     */
+    record Ended(ExitStatus status, TraceStats stats) implements Outcome {
+        /** The launcher's exit status for it: the command's, or 128 + the signal that killed it. */
+        int exitCode() {
+            return status.shellStatus();
+        }
+    }
+
+    /**
+     * The command could not be run or traced to its end; the reason is already on standard error.
+     *
+     * @param exitCode {@link ExitCodes#COMMAND_NOT_FOUND} or {@link ExitCodes#LAUNCHER_FAILED}
+     */
+    record Failed(int exitCode) implements Outcome {}
+
+    /**
+     * Spawns {@code command} with {@code tracer} and waits for it to end.
+     *
+     * @param tracer the configured trace, handler and mode included
+     * @param command the command and its arguments, searched in PATH
+     * @param err where to report failures, prefixed {@code k3s-launcher: }
+     */
+    static Outcome run(Tracer.Builder tracer, List<String> command, PrintWriter err) throws InterruptedException {
+        // Taken over before the spawn, so that no signal in between ends the JVM, and kept until the
+        // end, so that the launcher always reports how the command ended.
+        try (SignalForwarder forwarder = SignalForwarder.install()) {
+            TraceSession session;
+            try {
+                session = tracer.spawn(command);
+            } catch (TraceFailedException e) {
+                return startFailure(e, command, err);
+            }
+            LOG.log(Level.DEBUG, "tracing {0} as pid {1}", command, session.pid());
+            // The signal handlers keep SIGINT/SIGTERM/SIGHUP from ending the JVM, but anything else
+            // that does (System.exit elsewhere, -Xrs) must not leave the command running.
+            Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("k3s-launcher-kill-tracee").unstarted(() -> {
+                if (!session.isDone()) {
+                    session.kill();
+                }
+            }));
+            forwarder.forwardTo(session);
+            ExitStatus status;
+            try (session) {
+                status = session.waitFor().orElseThrow(() -> new IllegalStateException(
+                        "the spawned command was detached from its trace"));
+            } catch (TraceFailedException e) {
+                err.println("k3s-launcher: " + e.getMessage());
+                LOG.log(Level.DEBUG, "trace failed", e);
+                return new Failed(ExitCodes.LAUNCHER_FAILED);
+            }
+            LOG.log(Level.DEBUG, "{0} ended: {1}; {2}", command, status, session.stats());
+            return new Ended(status, session.stats());
+        }
+    }
+
+    /** The engine could not start the command: say whether it does not exist or could not be traced. */
+    private static Failed startFailure(TraceFailedException failure, List<String> command, PrintWriter err) {
+        if (failure instanceof CommandNotFoundException) {
+            err.println("k3s-launcher: " + failure.getMessage());
+            return new Failed(ExitCodes.COMMAND_NOT_FOUND);
+        }
+        err.println("k3s-launcher: cannot trace " + command.getFirst() + ": " + failure.getMessage());
+        LOG.log(Level.DEBUG, "spawning " + command + " failed", failure);
+        return new Failed(ExitCodes.LAUNCHER_FAILED);
+    }
+}
