@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = LauncherVersion.class,
         description = "Runs programs under panatrace's ptrace engine.",
-        subcommands = {TraceCommand.class, RunCommand.class},
+        subcommands = {TraceCommand.class, RunCommand.class, SysctlCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
             "0:success",

@@ -417,10 +417,17 @@ public final class SysctlTree {
         return missing == Missing.PASSTHROUGH ? hostValue(key) : null;
     }
 
+    /** The most a host /proc/sys file holds that we read; sysctl values are far shorter. */
+    private static final int HOST_READ_SIZE = 65536;
+
     /** The host's value without its newline, or null if unreadable. The host is only ever read. */
     private String hostValue(SysctlKey key) {
-        try {
-            String text = new String(Files.readAllBytes(hostRoot.resolve(key.path())), StandardCharsets.UTF_8);
+        // One read from offset 0: /proc/sys files report size 0, and the kernel's integer handlers
+        // answer a read that does not start at 0 with end of file, so a read in pieces loses digits.
+        try (java.io.InputStream in = Files.newInputStream(hostRoot.resolve(key.path()))) {
+            byte[] buffer = new byte[HOST_READ_SIZE];
+            int n = in.read(buffer);
+            String text = n <= 0 ? "" : new String(buffer, 0, n, StandardCharsets.UTF_8);
             return text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
         } catch (IOException e) {
             return null;

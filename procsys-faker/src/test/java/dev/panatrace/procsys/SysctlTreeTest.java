@@ -42,6 +42,17 @@ class SysctlTreeTest {
     }
 
     @Test
+    void passthroughReadsMultiDigitHostIntegersWhole() throws Exception {
+        // The kernel answers a read that does not start at offset 0 with end of file: read in pieces,
+        // 4194304 would come back as "4".
+        String key = "kernel/pid_max";
+        Process cat = new ProcessBuilder("cat", "/proc/sys/" + key).start();
+        String expected = new String(cat.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        cat.waitFor();
+        assertEquals(Optional.of(expected), SysctlTree.builder().missing(Missing.PASSTHROUGH).build().read(key));
+    }
+
+    @Test
     void exactKeysWinOverWildcards() {
         SysctlTree tree = interfaces().build();
         assertEquals(line("1"), tree.read("net/ipv6/conf/lo/disable_ipv6"));

@@ -4,14 +4,24 @@ import java.util.Collection;
 import java.util.Set;
 import java.util.TreeSet;
 
-/** A set of syscalls, by name, that a handler wants to stop at. */
+/**
+ * The syscalls a handler wants to stop at, by name: some always, and optionally some only when their
+ * first argument, a file descriptor, lies in a range. The second kind lets a handler watch writes to a
+ * few descriptors it arranged to be numbered there, while every other write runs without a stop.
+ */
 public final class SyscallSet {
-    private static final SyscallSet ALL = new SyscallSet(null);
+    private static final SyscallSet ALL = new SyscallSet(null, Set.of(), 0, 0);
 
     private final Set<String> names;
+    private final Set<String> fdRangeNames;
+    private final int fdLow;
+    private final int fdHigh;
 
-    private SyscallSet(Set<String> names) {
+    private SyscallSet(Set<String> names, Set<String> fdRangeNames, int fdLow, int fdHigh) {
         this.names = names;
+        this.fdRangeNames = fdRangeNames;
+        this.fdLow = fdLow;
+        this.fdHigh = fdHigh;
     }
 
     /** Every syscall (no filtering). */
@@ -26,7 +36,22 @@ public final class SyscallSet {
 
     /** Exactly these syscalls; names the tracee's architecture lacks are ignored there. */
     public static SyscallSet of(Collection<String> names) {
-        return new SyscallSet(Set.copyOf(new TreeSet<>(names)));
+        return new SyscallSet(Set.copyOf(new TreeSet<>(names)), Set.of(), 0, 0);
+    }
+
+    /**
+     * This set, plus {@code names} whenever their first argument, as a C int, is in [low, high).
+     *
+     * @throws IllegalArgumentException if the range is empty or negative, or this set has a range already
+     */
+    public SyscallSet withFdRange(int low, int high, String... names) {
+        if (low < 0 || high <= low) {
+            throw new IllegalArgumentException("bad descriptor range [" + low + ", " + high + ")");
+        }
+        if (!fdRangeNames.isEmpty()) {
+            throw new IllegalArgumentException("a syscall set has at most one descriptor range");
+        }
+        return new SyscallSet(this.names, Set.copyOf(new TreeSet<>(Set.of(names))), low, high);
     }
 
     /** Whether this is the set of all syscalls. */
@@ -34,23 +59,51 @@ public final class SyscallSet {
         return names == null;
     }
 
-    /** The names in the set; empty for {@link #all()}. */
+    /** The names wanted always; empty for {@link #all()}. */
     public Set<String> names() {
         return names == null ? Set.of() : names;
     }
 
-    /** Whether the syscall named {@code name} is in the set. */
+    /** The names wanted only for descriptors in [{@link #fdLow}, {@link #fdHigh}); often empty. */
+    public Set<String> fdRangeNames() {
+        return fdRangeNames;
+    }
+
+    /** The lowest descriptor of the range. */
+    public int fdLow() {
+        return fdLow;
+    }
+
+    /** One past the highest descriptor of the range. */
+    public int fdHigh() {
+        return fdHigh;
+    }
+
+    /** Whether the syscall named {@code name} is wanted always. */
     public boolean contains(String name) {
         return names == null || names.contains(name);
     }
 
-    /** Whether syscall {@code number} of {@code arch} is in the set. */
+    /** Whether syscall {@code number} of {@code arch} is wanted always. */
     public boolean contains(Arch arch, long number) {
         return names == null || names.contains(SyscallTable.of(arch).name((int) number));
     }
 
+    /** Whether a call of syscall {@code number} with first argument {@code arg0} is wanted. */
+    public boolean matches(Arch arch, long number, long arg0) {
+        if (contains(arch, number)) {
+            return true;
+        }
+        if (fdRangeNames.isEmpty()) {
+            return false;
+        }
+        int fd = (int) arg0; // the kernel reads an int argument from the low half of the register
+        return fd >= fdLow && fd < fdHigh && fdRangeNames.contains(SyscallTable.of(arch).name((int) number));
+    }
+
     @Override
     public String toString() {
-        return names == null ? "all" : names.toString();
+        String base = names == null ? "all" : names.toString();
+        return fdRangeNames.isEmpty() ? base : base + " + " + fdRangeNames + " on fds [" + fdLow + ", " + fdHigh + ")";
     }
 }

@@ -289,6 +289,51 @@ class TracerTest {
     }
 
     @Test
+    void writesAreWatchedOnlyOnDescriptorsInTheRange() throws Exception {
+        Path file = tmp.resolve("watched");
+        byte[] path = file.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        SyscallTable table = SyscallTable.of(Arch.current());
+        for (TraceMode mode : TraceMode.values()) {
+            java.util.concurrent.atomic.AtomicInteger watchedWrites = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger otherWrites = new java.util.concurrent.atomic.AtomicInteger();
+            // Opens of the file get their descriptor moved to 1000 or above; writes there are watched.
+            TraceHandler watcher = new TraceHandler() {
+                @Override
+                public SyscallSet syscalls() {
+                    return SyscallSet.of("openat").withFdRange(1000, 1064, "write");
+                }
+
+                @Override
+                public EntryAction onSyscallEntry(Syscall call) {
+                    if (call.name().equals("write")) {
+                        (call.arg(0) >= 1000 ? watchedWrites : otherWrites).incrementAndGet();
+                        return EntryAction.CONTINUE;
+                    }
+                    return java.util.Arrays.equals(call.readString(1), path) ? EntryAction.OBSERVE_EXIT
+                            : EntryAction.CONTINUE;
+                }
+
+                @Override
+                public void onSyscallExit(Syscall call) {
+                    long fd = call.result();
+                    long high = call.inject(table.numberOf("fcntl"), fd, 1030, 1000);
+                    call.inject(table.numberOf("close"), fd);
+                    call.setResult(high);
+                }
+            };
+            Traced traced = trace(watcher, List.of(Tracees.go("fdwriter").toString(), "-n", "500", file.toString()));
+            assertEquals(0, traced.status().shellStatus(), traced.stderr());
+            assertEquals("fd 1000\n", traced.stderr(), mode.toString());
+            assertEquals(500, Files.size(file));
+            assertEquals(500, watchedWrites.get(), mode.toString());
+            assertEquals(0, otherWrites.get(), "writes to standard output are not handed over: " + mode);
+            if (mode == TraceMode.SECCOMP) {
+                assertTrue(traced.stats().stops() < 500 + 300, "stdout writes did not stop: " + traced.stats());
+            }
+        }
+    }
+
+    @Test
     void stormOfShortProcessesFromShellJobsIsFollowedToTheEnd() throws Exception {
         String busybox = Tracees.busybox().toString();
         String script = "i=0; while [ $i -lt 200 ]; do " + busybox + " true & i=$((i+1)); done; wait; echo all-done";

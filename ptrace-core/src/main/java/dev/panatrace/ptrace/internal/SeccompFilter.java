@@ -10,11 +10,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
  * A classic seccomp-BPF program that stops a tracee ({@code SECCOMP_RET_TRACE}) only at the syscalls
- * a handler subscribed to and lets every other syscall run ({@code SECCOMP_RET_ALLOW}). It never
+ * a handler subscribed to, optionally only when their file descriptor is one the engine watches
+ * ({@link FdRule}), and lets every other syscall run ({@code SECCOMP_RET_ALLOW}). It never
  * returns KILL, USER_NOTIF or LOG: gVisor kills the thread on the last two, and an engine bug must
  * show up as an extra stop, not as a dead tracee.
  *
@@ -25,14 +27,17 @@ import java.util.TreeSet;
  *   <li>on x86_64, {@code nr} has {@code __X32_SYSCALL_BIT} set: TRACE with data {@link #DATA_FOREIGN_ABI};
  *   <li>{@code nr} is always allowed (the engine injects or rewrites to it): ALLOW, even if traced;
  *   <li>{@code nr} is traced: TRACE with data {@link #DATA_SUBSCRIBED};
+ *   <li>{@code nr} is one of the {@link FdRule}'s syscalls: TRACE with data {@link #DATA_SUBSCRIBED} if
+ *       its first argument, as a C {@code int}, lies in the rule's range, otherwise ALLOW;
  *   <li>otherwise ALLOW.
  * </ol>
  * Foreign-ABI numbers mean other syscalls than the table's, so the filter cannot classify them and
  * leaves the decision to the engine, which reads the data with {@code PTRACE_GETEVENTMSG}.
  *
  * <p>The syscall lookup is a balanced binary search ({@code jge}) over the boundaries of the
- * contiguous ranges of stopping numbers, so a lookup runs O(log ranges) instructions. Jumps farther
- * than an 8-bit offset go through a {@code ja} trampoline or a nearer copy of the return.
+ * contiguous ranges of numbers with one verdict (ALLOW, TRACE, check the fd), so a lookup runs
+ * O(log ranges) instructions. Jumps farther than an 8-bit offset go through a {@code ja} trampoline
+ * or a nearer copy of the return.
  * The x86_64 program starts:
  * <pre>
  * (000) ld   [4]  ; seccomp_data.arch
@@ -41,6 +46,15 @@ import java.util.TreeSet;
  * (003) jset #0x40000000  jt 4  jf 5  ; __X32_SYSCALL_BIT
  * (004) ret  #0x7ff00001  ; TRACE, data 1: foreign ABI
  * (005) ...  the lookup of nr: jge, ja and ret
+ * </pre>
+ * With an {@link FdRule}, the rule's numbers jump (directly or through a shared {@code ja}) to one
+ * block at the end of the program, here for the range {@code [1000, 1064)}:
+ * <pre>
+ * (n+0) ld   [16]  ; seccomp_data.args[0], low word
+ * (n+1) jge  #1000  jt n+2  jf n+4  ; fd
+ * (n+2) jge  #1064  jt n+4  jf n+3  ; fd
+ * (n+3) ret  #0x7ff00000  ; TRACE, data 0
+ * (n+4) ret  #0x7fff0000  ; ALLOW
  * </pre>
  * Instances are immutable.
  */
@@ -82,6 +96,11 @@ public final class SeccompFilter {
     // <linux/seccomp.h>: struct seccomp_data { int nr; __u32 arch; __u64 instruction_pointer; __u64 args[6]; }
     private static final int SECCOMP_DATA_NR = 0;
     private static final int SECCOMP_DATA_ARCH = 4;
+    /**
+     * {@code args[0]} starts at 16 and is stored in the tracee's byte order. Both audit arches carry
+     * {@code __AUDIT_ARCH_LE}, and the arch check runs first, so its low word, the C {@code int}, is at 16.
+     */
+    private static final int SECCOMP_DATA_ARG0_LOW = 16;
     /** {@code __X32_SYSCALL_BIT} in x86's {@code <asm/unistd.h>}: x32 syscalls are numbered with it set. */
     private static final int X32_SYSCALL_BIT = 0x40000000;
 
@@ -90,6 +109,8 @@ public final class SeccompFilter {
     private static final int RET_FOREIGN_ABI = SECCOMP_RET_TRACE | DATA_FOREIGN_ABI;
     /** ld arch, jeq, ld nr, jset, ret: the most instructions outside the syscall lookup. */
     private static final int MAX_PROLOGUE = 5;
+    /** A rule over no syscalls: the filter it gives is the one without a rule. */
+    private static final FdRule NO_FD_RULE = new FdRule(Set.of(), 0, 1);
 
     private final Arch arch;
     private final List<Instruction> program;
@@ -97,6 +118,40 @@ public final class SeccompFilter {
     private SeccompFilter(Arch arch, List<Instruction> program) {
         this.arch = arch;
         this.program = program;
+    }
+
+    /**
+     * Traces some syscalls only when their first argument, a file descriptor, lies in
+     * {@code [low, high)}. The engine moves the descriptors it must watch into a reserved range, so
+     * that the program's own writes to other descriptors run without a stop, e.g.
+     * {@code new FdRule(Set.of(write, pwrite64, writev, close), 1000, 1064)}.
+     *
+     * <p>The filter compares the low 32 bits of {@code seccomp_data.args[0]}, the C {@code int} the
+     * syscall receives: the kernel truncates the register to it, so garbage in the high word does not
+     * matter. Negative descriptors ({@code -1}, {@code AT_FDCWD}) never match, since the range is
+     * non-negative.
+     *
+     * @param syscalls the syscall numbers the rule applies to; a copy is kept
+     * @param low the lowest traced descriptor, at least 0
+     * @param high the descriptor after the highest traced one, greater than {@code low}
+     */
+    public record FdRule(Set<Integer> syscalls, int low, int high) {
+        /**
+         * Checks and copies the rule.
+         *
+         * @throws IllegalArgumentException if {@code low} is negative or {@code high} is not above it
+         * @throws NullPointerException if {@code syscalls} or one of its elements is null
+         */
+        public FdRule {
+            for (Integer nr : Objects.requireNonNull(syscalls, "syscalls")) {
+                Objects.requireNonNull(nr, "syscalls contains null");
+            }
+            syscalls = Set.copyOf(syscalls);
+            if (low < 0 || high <= low) {
+                throw new IllegalArgumentException(
+                        "fd range [" + low + ", " + high + ") must be non-empty and start at 0 or above");
+            }
+        }
     }
 
     /**
@@ -112,20 +167,59 @@ public final class SeccompFilter {
      * @throws NullPointerException if an argument or a set element is null
      */
     public static SeccompFilter compile(Arch arch, Set<Integer> traced, Set<Integer> alwaysAllowed) {
-        Objects.requireNonNull(arch, "arch");
-        TreeSet<Integer> stopping = checkedNumbers(arch, "traced", traced);
-        stopping.removeAll(checkedNumbers(arch, "alwaysAllowed", alwaysAllowed));
+        return compile(arch, traced, alwaysAllowed, NO_FD_RULE);
+    }
 
-        boolean stopsAtZero = stopping.contains(0);
-        long[] boundaries = verdictBoundaries(stopping);
+    /**
+     * Compiles the filter for tracees of one architecture, with syscalls traced only for some file
+     * descriptors. A number in both {@code traced} and the rule is always traced; a number in
+     * {@code alwaysAllowed} is never traced.
+     *
+     * @param arch the architecture whose audit arch and syscall numbering the tracee uses
+     * @param traced syscall numbers that stop with TRACE data {@link #DATA_SUBSCRIBED}
+     * @param alwaysAllowed syscall numbers that never stop, even when also in {@code traced} or in the
+     *     rule: the ones the engine injects or rewrites to
+     * @param fdRule syscall numbers that stop with TRACE data {@link #DATA_SUBSCRIBED} only when their
+     *     first argument lies in the rule's range
+     * @return the filter
+     * @throws IllegalArgumentException if a number is negative, has the x32 bit on x86_64, or the sets
+     *     are so scattered that the program would exceed the kernel's 4096 instructions
+     * @throws NullPointerException if an argument or a set element is null
+     */
+    public static SeccompFilter compile(Arch arch, Set<Integer> traced, Set<Integer> alwaysAllowed, FdRule fdRule) {
+        Objects.requireNonNull(arch, "arch");
+        Objects.requireNonNull(fdRule, "fdRule");
+        TreeMap<Integer, Verdict> stopping = new TreeMap<>();
+        for (int nr : checkedNumbers(arch, "traced", traced)) {
+            stopping.put(nr, Verdict.TRACE);
+        }
+        TreeSet<Integer> allowed = checkedNumbers(arch, "alwaysAllowed", alwaysAllowed);
+        for (int nr : checkedNumbers(arch, "fdRule.syscalls", fdRule.syscalls())) {
+            stopping.putIfAbsent(nr, Verdict.CHECK_FD);
+        }
+        stopping.keySet().removeAll(allowed);
+
+        Intervals intervals = intervals(stopping);
+        long[] boundaries = intervals.boundaries();
+        boolean checksFd = stopping.containsValue(Verdict.CHECK_FD);
+        // ld and one or two jge; the fd check's rets are shared with the lookup.
+        int fdCheckLength = !checksFd ? 0 : fdRule.low() == 0 ? 2 : 3;
         // Every boundary costs one jge, so this many can never fit; fail before assembling.
-        if (boundaries.length + MAX_PROLOGUE + 1 > BPF_MAXINSNS) {
-            throw tooLarge(arch, "at least " + (boundaries.length + MAX_PROLOGUE + 1), boundaries.length);
+        int leastLength = boundaries.length + MAX_PROLOGUE + 1 + fdCheckLength;
+        if (leastLength > BPF_MAXINSNS) {
+            throw tooLarge(arch, "at least " + leastLength, boundaries.length);
         }
 
         BackwardAssembler asm = new BackwardAssembler();
-        // Placed first, so the lookup starts right after the prologue even when it is a lone ret.
-        Target lookup = asm.place(asm.search(boundaries, stopsAtZero, 0, boundaries.length));
+        // Last in the program, so that its rets are placed before the lookup's and shared with them.
+        Target fdCheck = checksFd ? asm.fdCheck(fdRule.low(), fdRule.high()) : null;
+        Target[] targets = intervals.verdicts().stream().map(verdict -> switch (verdict) {
+            case ALLOW -> new Return(RET_ALLOW);
+            case TRACE -> new Return(RET_SUBSCRIBED);
+            case CHECK_FD -> fdCheck;
+        }).toArray(Target[]::new);
+        // Placed next, so the lookup starts right after the prologue even when it is a lone ret.
+        Target lookup = asm.place(asm.search(boundaries, targets, 0, boundaries.length));
         Target foreignAbi = new Return(RET_FOREIGN_ABI);
         if (arch == Arch.X86_64) {
             lookup = asm.branch(JSET_K, X32_SYSCALL_BIT, foreignAbi, lookup);
@@ -178,6 +272,7 @@ public final class SeccompFilter {
     public String disassemble() {
         SyscallTable table = SyscallTable.of(arch);
         StringBuilder out = new StringBuilder();
+        int loaded = SECCOMP_DATA_NR;
         for (int pc = 0; pc < program.size(); pc++) {
             Instruction insn = program.get(pc);
             if (pc > 0) {
@@ -186,15 +281,19 @@ public final class SeccompFilter {
             out.append(String.format("(%03d) ", pc));
             int conditionTrue = pc + 1 + insn.jt();
             int conditionFalse = pc + 1 + insn.jf();
+            // Jumps only go forward and every block starts with its load, so the last load above a
+            // jge in program order is the one whose value it compares.
+            if (insn.code() == LD_W_ABS) {
+                loaded = insn.k();
+            }
             String line = switch (insn.code()) {
-                case LD_W_ABS -> String.format("%-4s [%d]%s", "ld", insn.k(),
-                        insn.k() == SECCOMP_DATA_ARCH ? "  ; seccomp_data.arch" : "  ; seccomp_data.nr");
+                case LD_W_ABS -> String.format("%-4s [%d]  ; %s", "ld", insn.k(), fieldName(insn.k()));
                 case JEQ_K -> String.format("jeq  #0x%08x  jt %d  jf %d  ; AUDIT_ARCH of %s",
                         insn.k(), conditionTrue, conditionFalse, arch);
                 case JSET_K -> String.format("jset #0x%08x  jt %d  jf %d  ; __X32_SYSCALL_BIT",
                         insn.k(), conditionTrue, conditionFalse);
-                case JGE_K -> String.format("jge  #%d  jt %d  jf %d  ; %s",
-                        Integer.toUnsignedLong(insn.k()), conditionTrue, conditionFalse, table.name(insn.k()));
+                case JGE_K -> String.format("jge  #%d  jt %d  jf %d  ; %s", Integer.toUnsignedLong(insn.k()),
+                        conditionTrue, conditionFalse, loaded == SECCOMP_DATA_NR ? table.name(insn.k()) : "fd");
                 case JA -> String.format("ja   %d", pc + 1 + insn.k());
                 case RET_K -> String.format("ret  #0x%08x  ; %s", insn.k(), verdictName(insn.k()));
                 default -> throw new IllegalStateException("unexpected opcode 0x" + Integer.toHexString(insn.code()));
@@ -208,6 +307,15 @@ public final class SeccompFilter {
     @Override
     public String toString() {
         return "SeccompFilter[" + arch + ", " + program.size() + " instructions]";
+    }
+
+    private static String fieldName(int offset) {
+        return switch (offset) {
+            case SECCOMP_DATA_NR -> "seccomp_data.nr";
+            case SECCOMP_DATA_ARCH -> "seccomp_data.arch";
+            case SECCOMP_DATA_ARG0_LOW -> "seccomp_data.args[0], low word";
+            default -> throw new IllegalStateException("unexpected load of offset " + offset);
+        };
     }
 
     private static String verdictName(int ret) {
@@ -235,34 +343,51 @@ public final class SeccompFilter {
         return checked;
     }
 
+    /** What the lookup decides for a syscall number. */
+    private enum Verdict { ALLOW, TRACE, CHECK_FD }
+
     /**
-     * The numbers, ascending, at which the verdict flips between ALLOW and TRACE: the first number of
-     * each contiguous range of {@code stopping} (except 0) and the one after its last. Numbers are
-     * non-negative, so the one after the last still fits an unsigned 32-bit {@code k}.
+     * The lookup's intervals: interval i holds the numbers from {@code boundaries[i-1]} (0 for the
+     * first) up to below {@code boundaries[i]} (2^32 for the last), all with {@code verdicts.get(i)};
+     * neighbours differ.
      */
-    private static long[] verdictBoundaries(TreeSet<Integer> stopping) {
+    private record Intervals(long[] boundaries, List<Verdict> verdicts) {}
+
+    /**
+     * The intervals of the numbers in {@code stopping} (each with its verdict) and of the ALLOWed
+     * numbers between them. Numbers are non-negative, so the one after the last still fits an
+     * unsigned 32-bit {@code k}.
+     */
+    private static Intervals intervals(TreeMap<Integer, Verdict> stopping) {
         List<Long> boundaries = new ArrayList<>();
-        long rangeEnd = -1;
-        for (int nr : stopping) {
-            if (nr != rangeEnd) {
-                if (rangeEnd >= 0) {
-                    boundaries.add(rangeEnd);
-                }
-                if (nr != 0) {
-                    boundaries.add((long) nr);
+        List<Verdict> verdicts = new ArrayList<>(List.of(Verdict.ALLOW));
+        long next = 0;
+        for (Map.Entry<Integer, Verdict> entry : stopping.entrySet()) {
+            long nr = entry.getKey();
+            if (nr != next && verdicts.getLast() != Verdict.ALLOW) {
+                boundaries.add(next);
+                verdicts.add(Verdict.ALLOW);
+            }
+            if (entry.getValue() != verdicts.getLast()) {
+                if (nr == 0) {
+                    verdicts.set(0, entry.getValue());
+                } else {
+                    boundaries.add(nr);
+                    verdicts.add(entry.getValue());
                 }
             }
-            rangeEnd = nr + 1L;
+            next = nr + 1;
         }
-        if (rangeEnd >= 0) {
-            boundaries.add(rangeEnd);
+        if (verdicts.getLast() != Verdict.ALLOW) {
+            boundaries.add(next);
+            verdicts.add(Verdict.ALLOW);
         }
-        return boundaries.stream().mapToLong(Long::longValue).toArray();
+        return new Intervals(boundaries.stream().mapToLong(Long::longValue).toArray(), List.copyOf(verdicts));
     }
 
     private static IllegalArgumentException tooLarge(Arch arch, String instructions, int boundaries) {
         return new IllegalArgumentException("seccomp filter for " + arch + " needs at least " + instructions
-                + " instructions (" + boundaries + " boundaries between traced and allowed syscall numbers),"
+                + " instructions (" + boundaries + " boundaries between syscall numbers of different verdicts),"
                 + " more than the kernel's BPF_MAXINSNS of " + BPF_MAXINSNS
                 + "; trace fewer, less scattered syscalls or trace all of them");
     }
@@ -286,20 +411,33 @@ public final class SeccompFilter {
     private static final class BackwardAssembler {
         private final List<Instruction> reversed = new ArrayList<>();
         private final Map<Integer, Integer> nearestReturn = new HashMap<>();
+        /** For an instruction jumped to from far away: the nearest {@code ja} to it. */
+        private final Map<Integer, Integer> nearestTrampoline = new HashMap<>();
 
         /**
-         * The binary search over verdict intervals {@code [lo, hi]}: interval i is the numbers from
-         * {@code boundaries[i-1]} up to below {@code boundaries[i]}, and the verdicts alternate.
+         * The binary search over intervals {@code [lo, hi]}: interval i is the numbers from
+         * {@code boundaries[i-1]} up to below {@code boundaries[i]}, and goes to {@code targets[i]}.
          */
-        Target search(long[] boundaries, boolean stopsAtZero, int lo, int hi) {
+        Target search(long[] boundaries, Target[] targets, int lo, int hi) {
             if (lo == hi) {
-                boolean stops = stopsAtZero == (lo % 2 == 0);
-                return new Return(stops ? RET_SUBSCRIBED : RET_ALLOW);
+                return targets[lo];
             }
             int mid = (lo + hi + 1) >>> 1;
-            Target atOrAbove = search(boundaries, stopsAtZero, mid, hi);
-            Target below = search(boundaries, stopsAtZero, lo, mid - 1);
+            Target atOrAbove = search(boundaries, targets, mid, hi);
+            Target below = search(boundaries, targets, lo, mid - 1);
             return branch(JGE_K, (int) boundaries[mid - 1], atOrAbove, below);
+        }
+
+        /**
+         * TRACE if the low word of {@code args[0]}, a C {@code int}, lies in {@code [low, high)}, else
+         * ALLOW. jge compares unsigned, which agrees with a signed compare here: a negative int is at
+         * least 2^31 unsigned, so at or above {@code high <= Integer.MAX_VALUE}, and goes to ALLOW; and
+         * every value is at or above {@code low == 0}, so that jge is left out.
+         */
+        Assembled fdCheck(int low, int high) {
+            Target belowHigh = branch(JGE_K, high, new Return(RET_ALLOW), new Return(RET_SUBSCRIBED));
+            Target inRange = low == 0 ? belowHigh : branch(JGE_K, low, belowHigh, new Return(RET_ALLOW));
+            return load(SECCOMP_DATA_ARG0_LOW, inRange);
         }
 
         Assembled branch(int code, int k, Target whenTrue, Target whenFalse) {
@@ -348,10 +486,15 @@ public final class SeccompFilter {
                     }
                     yield placeReturn(ret.value());
                 }
-                case Assembled at when distanceTo(at.ordinal()) + slack <= MAX_JUMP_OFFSET -> at.ordinal();
                 case Assembled at -> {
-                    append(new Instruction(JA, 0, 0, distanceTo(at.ordinal())));
-                    yield reversed.size() - 1;
+                    // Only the fd check has several jumps to it; they share a trampoline in reach.
+                    int nearest = nearestTrampoline.getOrDefault(at.ordinal(), at.ordinal());
+                    if (distanceTo(nearest) + slack <= MAX_JUMP_OFFSET) {
+                        yield nearest;
+                    }
+                    int trampoline = append(new Instruction(JA, 0, 0, distanceTo(at.ordinal()))).ordinal();
+                    nearestTrampoline.put(at.ordinal(), trampoline);
+                    yield trampoline;
                 }
             };
         }

@@ -49,7 +49,7 @@ final class SeccompInstaller {
         if (!SyscallInstruction.matches(arch, code)) {
             throw new IllegalStateException("the trampoline is not stopped after a syscall instruction");
         }
-        SeccompFilter filter = SeccompFilter.compile(arch, loop.tracedNumbers(), loop.allowedNumbers());
+        SeccompFilter filter = SeccompFilter.compile(arch, loop.tracedNumbers(), loop.allowedNumbers(), loop.fdRule());
         try {
             long base = check("mmap", inject(loop.table().numberOf("mmap"), 0, PAGE * 2, 3, 0x22, -1, 0));
             // struct sock_fprog { unsigned short len; struct sock_filter *filter; }: 16 bytes on 64-bit.

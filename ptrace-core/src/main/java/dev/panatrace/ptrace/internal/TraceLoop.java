@@ -409,7 +409,7 @@ public final class TraceLoop implements TraceSession {
             t.process.trampoline = false;
             stops++;
         }
-        boolean wantedHere = wanted.contains(arch, nr);
+        boolean wantedHere = wanted.matches(arch, nr, view.arg(0));
         AddressSpace space = t.process.space;
         if (wantedHere && usesScratch && space.base == 0 && !space.failed) {
             if (space.mapper != null) {
@@ -833,8 +833,19 @@ public final class TraceLoop implements TraceSession {
         for (String name : wanted.isAll() ? table.names() : wanted.names()) {
             table.number(name).ifPresent(traced::add);
         }
+
         traced.add(PROBE_NUMBER);
         return traced;
+    }
+
+    /** What the filter traces only for descriptors in the handler's range. */
+    SeccompFilter.FdRule fdRule() {
+        java.util.Set<Integer> numbers = new java.util.TreeSet<>();
+        for (String name : wanted.fdRangeNames()) {
+            table.number(name).ifPresent(numbers::add);
+        }
+        return numbers.isEmpty() ? new SeccompFilter.FdRule(numbers, 0, 1)
+                : new SeccompFilter.FdRule(numbers, wanted.fdLow(), wanted.fdHigh());
     }
 
     /** What the filter always allows: the syscalls the engine injects while tracing. */

@@ -30,7 +30,7 @@ import java.util.Optional;
  *
  * <p>Instances are immutable. Paths are bytes, as the kernel sees them.
  */
-public final class BindMap {
+public final class BindMap implements PathMap {
     private static final byte SLASH = '/';
 
     /** One GUEST → HOST pair; both normalized, absolute, without a trailing slash unless {@code /}. */
@@ -127,6 +127,7 @@ public final class BindMap {
      * @return the HOST of the longest GUEST holding it, followed by the rest of {@code guestPath}
      *     (a trailing slash included); empty when no GUEST holds it
      */
+    @Override
     public Optional<byte[]> toHost(byte[] guestPath) {
         for (Bind bind : byLongestGuest) {
             if (within(bind.guest(), guestPath)) {
@@ -143,6 +144,7 @@ public final class BindMap {
      * @return the GUEST whose HOST holds it, followed by the rest of {@code hostPath}; empty when no
      *     HOST holds it
      */
+    @Override
     public Optional<byte[]> toGuest(byte[] hostPath) {
         for (Bind bind : byLongestHost) {
             if (within(bind.host(), hostPath)) {

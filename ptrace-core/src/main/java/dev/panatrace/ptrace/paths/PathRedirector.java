@@ -22,7 +22,7 @@ import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * Shows traced programs the host paths of a {@link BindMap} at their guest paths, by rewriting the path
+ * Shows traced programs the host paths of a {@link PathMap} at their guest paths, by rewriting the path
  * arguments of every path-taking syscall ({@link PathSyscalls}) at its entry.
  *
  * <pre>{@code
@@ -60,8 +60,10 @@ public final class PathRedirector implements TraceHandler {
     private static final long RESOLVE_BENEATH = 0x08;
     private static final long RESOLVE_IN_ROOT = 0x10;
 
-    private final BindMap binds;
+    private final PathMap map;
     private final Consumer<Rewrite> log;
+    /** The errno the map failed the last path given to {@link #redirect} with, or 0; tracer thread only. */
+    private int failure;
     /** The rewrites of each thread's current syscall, awaiting its result; tracer thread only. */
     private final Map<Integer, List<Replaced>> awaitingResult = new HashMap<>();
 
@@ -71,10 +73,10 @@ public final class PathRedirector implements TraceHandler {
     /**
      * A redirector that keeps no log.
      *
-     * @param binds the guest paths to redirect and their host paths
+     * @param map the guest paths to redirect and their host paths, e.g. a {@link BindMap}
      */
-    public PathRedirector(BindMap binds) {
-        this.binds = Objects.requireNonNull(binds, "binds");
+    public PathRedirector(PathMap map) {
+        this.map = Objects.requireNonNull(map, "map");
         this.log = null;
     }
 
@@ -82,11 +84,11 @@ public final class PathRedirector implements TraceHandler {
      * A redirector that reports every rewrite once its syscall has returned. Rewritten syscalls then
      * stop at their exit too.
      *
-     * @param binds the guest paths to redirect and their host paths
+     * @param map the guest paths to redirect and their host paths, e.g. a {@link BindMap}
      * @param log called on the tracer thread with each rewrite; a slow log slows the tracee
      */
-    public PathRedirector(BindMap binds, Consumer<Rewrite> log) {
-        this.binds = Objects.requireNonNull(binds, "binds");
+    public PathRedirector(PathMap map, Consumer<Rewrite> log) {
+        this.map = Objects.requireNonNull(map, "map");
         this.log = Objects.requireNonNull(log, "log");
     }
 
@@ -113,6 +115,10 @@ public final class PathRedirector implements TraceHandler {
         for (PathArgument argument : layout.get().paths()) {
             byte[] original = readPath(call, argument);
             byte[] replacement = original == null ? null : redirect(call, argument, original);
+            if (failure != 0) {
+                report(call.tracee().tid(), call.name(), List.of(new Replaced(original, original)), -failure);
+                return EntryAction.failing(failure);
+            }
             if (replacement == null) {
                 continue;
             }
@@ -180,18 +186,28 @@ public final class PathRedirector implements TraceHandler {
         return path == null || path.length == 0 ? null : path;
     }
 
-    /** The path the syscall should get instead of {@code path}, or null to leave it alone. */
+    /**
+     * The path the syscall should get instead of {@code path}, or null to leave it alone; sets
+     * {@link #failure} when the map fails the path instead.
+     */
     private byte[] redirect(Syscall call, PathArgument argument, byte[] path) {
+        failure = 0;
         if (LexicalResolver.isAbsolute(path)) {
-            return binds.toHost(LexicalResolver.normalize(path)).orElse(null);
+            byte[] guestPath = LexicalResolver.normalize(path);
+            failure = map.failure(guestPath);
+            return failure != 0 ? null : map.toHost(guestPath).orElse(null);
         }
         byte[] base = baseDirectory(call, argument);
         if (base == null) {
             return null;
         }
-        Optional<byte[]> guestBase = binds.toGuest(base);
+        Optional<byte[]> guestBase = map.toGuest(base);
         byte[] guestPath = LexicalResolver.resolve(guestBase.orElse(base), path);
-        Optional<byte[]> hostPath = binds.toHost(guestPath);
+        failure = map.failure(guestPath);
+        if (failure != 0) {
+            return null;
+        }
+        Optional<byte[]> hostPath = map.toHost(guestPath);
         if (hostPath.isPresent()) {
             return hostPath.get();
         }

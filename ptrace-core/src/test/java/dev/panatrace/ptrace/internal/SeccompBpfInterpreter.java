@@ -10,9 +10,12 @@ import java.util.List;
  * emits. Loading applies the kernel's load-time checks ({@code bpf_check_classic} in
  * net/core/filter.c, {@code seccomp_check_filter} in kernel/seccomp.c): 1 to 4096 instructions,
  * jumps inside the program, a {@code ret} last, {@code ld [k]} word-aligned inside
- * {@code struct seccomp_data}. It is stricter than the kernel in one way: opcodes the kernel
- * would accept but the compiler never emits (ALU, {@code ret a}, {@code jgt}...) are refused, so
- * a test notices when the compiler starts emitting something this interpreter does not model.
+ * {@code struct seccomp_data}. The data is laid out little-endian, as on both supported
+ * architectures, so {@code ld [16]} reads the low word of {@code args[0]} (the C {@code int} a
+ * syscall takes) and {@code ld [20]} its high word. It is stricter than the kernel in one way:
+ * opcodes the kernel would accept but the compiler never emits (ALU, {@code ret a}, {@code jgt}...)
+ * are refused, so a test notices when the compiler starts emitting something this interpreter does
+ * not model.
  */
 final class SeccompBpfInterpreter {
     // <linux/bpf_common.h>
