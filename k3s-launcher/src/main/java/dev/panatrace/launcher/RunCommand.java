@@ -1,15 +1,28 @@
 package dev.panatrace.launcher;
 
+import dev.panatrace.procsys.Missing;
+import dev.panatrace.procsys.ProcSysServer;
+import dev.panatrace.procsys.ProfileException;
+import dev.panatrace.procsys.SysctlProfile;
+import dev.panatrace.procsys.SysctlReport;
+import dev.panatrace.procsys.SysctlTree;
+import dev.panatrace.ptrace.TraceHandler;
 import dev.panatrace.ptrace.TraceMode;
 import dev.panatrace.ptrace.Tracer;
 import dev.panatrace.ptrace.paths.BindMap;
 import dev.panatrace.ptrace.paths.PathRedirector;
+import dev.panatrace.ptrace.paths.Rewrite;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
@@ -20,25 +33,30 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * {@code k3s-launcher run [--bind HOST:GUEST]... [--mode seccomp|syscall] [--trace-log FILE] -- CMD ARGS...}:
- * runs a command under the engine with each GUEST path showing its HOST file or directory, and exits as
- * the command did.
+ * {@code k3s-launcher run [--profile k3s|FILE [--sysctl KEY=VALUE]... [--missing passthrough|enoent]
+ * [--report]] [--bind HOST:GUEST]... [--mode seccomp|syscall] [--trace-log FILE] -- CMD ARGS...}: runs a
+ * command under the engine with each GUEST path showing its HOST file or directory and, with a profile,
+ * the profile's keys as its /proc/sys ({@link ProcSysServer}); exits as the command did.
  */
 @Command(name = RunCommand.NAME,
         mixinStandardHelpOptions = true,
         versionProvider = LauncherVersion.class,
-        customSynopsis = "k3s-launcher run [-hV] [--bind=HOST:GUEST]... [--mode=seccomp|syscall] "
-                + "[--trace-log=FILE] [--] CMD [ARG...]",
+        customSynopsis = {"k3s-launcher run [-hV] [--profile=k3s|FILE [--sysctl=KEY=VALUE]... "
+                + "[--missing=passthrough|enoent] [--report]]",
+            "                   [--bind=HOST:GUEST]... [--mode=seccomp|syscall] [--trace-log=FILE] [--] CMD [ARG...]"},
         description = "Runs CMD under the ptrace engine, following every thread and child process, with the "
                 + "paths given by --bind redirected: CMD and its children see HOST wherever they use GUEST. "
                 + "Paths are mapped lexically (.. is resolved by name, symbolic links are not followed). "
+                + "With --profile, CMD's /proc/sys is the profile's: reads see its values, writes are checked "
+                + "as the kernel checks them and kept for every traced process, and nothing is written to the "
+                + "host's /proc/sys. "
                 + "Standard input, output and error are the command's. SIGINT, SIGTERM and SIGHUP sent to "
                 + "the launcher are passed on to the command.",
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
             "N:the command's exit status",
             "128+N:the command was killed by signal N",
-            "2:usage error",
+            "2:usage error, or the profile is unknown, unreadable or has a bad line",
             "125:the trace could not be started, failed, or the trace log could not be written",
             "127:the command was not found"})
 final class RunCommand implements Callable<Integer> {
@@ -63,6 +81,26 @@ final class RunCommand implements Callable<Integer> {
                     + "bytes outside '!'..'~' and the backslash written as \\xNN.")
     private Path traceLog;
 
+    @Option(names = "--profile", paramLabel = "k3s|FILE",
+            description = "Serve this profile as CMD's /proc/sys: a built-in profile (k3s) or a sysctl.conf file; "
+                    + "a built-in's name means the built-in even if a file of that name exists (write ./NAME for "
+                    + "the file).")
+    private String profile;
+
+    @Option(names = "--sysctl", paramLabel = "KEY=VALUE",
+            description = "Sets KEY on top of the profile, as a profile line 'KEY = VALUE' would. Repeatable.")
+    private List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--missing", paramLabel = "passthrough|enoent", converter = MissingConverter.class,
+            description = "Keys the profile does not serve: passthrough (default) shows the host's value and keeps "
+                    + "writes in the profile's tree; enoent makes them not exist.")
+    private Missing missing;
+
+    @Option(names = "--report",
+            description = "When CMD ends, print to standard error every /proc/sys key it read or wrote, with its "
+                    + "final value.")
+    private boolean report;
+
     @Parameters(arity = "1..*", paramLabel = "CMD", description = "The command and its arguments.")
     private List<String> command;
 
@@ -79,12 +117,36 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /** picocli's enum conversion is case-sensitive; the documented values are lower case. */
+    static final class MissingConverter implements ITypeConverter<Missing> {
+        @Override
+        public Missing convert(String value) {
+            for (Missing candidate : Missing.values()) {
+                if (candidate.name().toLowerCase(Locale.ROOT).equals(value)) {
+                    return candidate;
+                }
+            }
+            throw new TypeConversionException("expected passthrough or enoent, got '" + value + "'");
+        }
+    }
+
     @Override
     public Integer call() throws InterruptedException {
         BindMap bindMap = bindMap();
         PrintWriter err = spec.commandLine().getErr();
+        SysctlTree tree = null;
+        if (profile != null) {
+            try {
+                tree = SysctlTree.builder().profile(loadProfile().withOverrides(overrides))
+                        .missing(missing == null ? Missing.PASSTHROUGH : missing).build();
+            } catch (ProfileException | ProfileUnavailable e) {
+                err.println(spec.qualifiedName() + ": " + e.getMessage());
+                err.flush();
+                return CommandLine.ExitCode.USAGE;
+            }
+        }
         if (traceLog == null) {
-            return exitCode(TracedRun.run(tracer(new PathRedirector(bindMap)), command, err));
+            return run(bindMap, tree, null, err);
         }
         RewriteLog log;
         try {
@@ -95,7 +157,7 @@ final class RunCommand implements Callable<Integer> {
         }
         int exitCode;
         try (log) {
-            exitCode = exitCode(TracedRun.run(tracer(new PathRedirector(bindMap, log)), command, err));
+            exitCode = run(bindMap, tree, log, err);
         } catch (IOException e) {
             err.println("k3s-launcher: writing the trace log to " + log.file() + " failed: " + e);
             return ExitCodes.LAUNCHER_FAILED;
@@ -103,8 +165,68 @@ final class RunCommand implements Callable<Integer> {
         return exitCode;
     }
 
-    private Tracer.Builder tracer(PathRedirector redirector) {
-        return Tracer.builder().mode(mode).handler(redirector);
+    /** Runs the command with the binds and, if there is a tree, the tree as its /proc/sys. */
+    private int run(BindMap bindMap, SysctlTree tree, Consumer<Rewrite> log, PrintWriter err)
+            throws InterruptedException {
+        if (tree == null) {
+            PathRedirector redirector = log == null ? new PathRedirector(bindMap) : new PathRedirector(bindMap, log);
+            return exitCode(TracedRun.run(tracer(redirector), command, err));
+        }
+        ProcSysServer.Builder server = ProcSysServer.builder(tree).binds(bindMap);
+        if (log != null) {
+            server.log(log);
+        }
+        try (ProcSysServer served = server.build()) {
+            int exitCode = exitCode(TracedRun.run(tracer(served), command, err));
+            if (report) {
+                printReport(served.report(), err);
+            }
+            return exitCode;
+        } catch (IOException e) {
+            err.println("k3s-launcher: cannot materialize the /proc/sys tree: " + e);
+            return ExitCodes.LAUNCHER_FAILED;
+        }
+    }
+
+    private Tracer.Builder tracer(TraceHandler handler) {
+        return Tracer.builder().mode(mode).handler(handler);
+    }
+
+    /** One line per key: {@code sysctl NAME: read N, written N, refused N, value VALUE}. */
+    private static void printReport(SysctlReport report, PrintWriter err) {
+        for (SysctlReport.KeyActivity key : report.keys()) {
+            err.println("k3s-launcher: sysctl " + key.key().name() + ": read " + key.reads() + ", written " + key.writes()
+                    + ", refused " + key.refusedWrites() + ", value "
+                    + key.value().map(value -> "'" + value + "'").orElse("(none)"));
+        }
+        err.flush();
+    }
+
+    private SysctlProfile loadProfile() {
+        if (SysctlProfile.builtInNames().contains(profile)) {
+            return SysctlProfile.builtIn(profile);
+        }
+        Path file = Path.of(profile);
+        if (!profile.contains("/") && !Files.exists(file)) {
+            throw new ProfileUnavailable("no built-in profile or file \"" + profile + "\" (built in: "
+                    + String.join(", ", SysctlProfile.builtInNames()) + ")");
+        }
+        try {
+            return SysctlProfile.load(file);
+        } catch (NoSuchFileException e) {
+            throw new ProfileUnavailable("cannot read profile " + profile + ": no such file");
+        } catch (IOException e) {
+            throw new ProfileUnavailable("cannot read profile " + profile + ": " + e.getMessage());
+        }
+    }
+
+    /** The --profile value names neither a built-in profile nor a readable file. */
+    private static final class ProfileUnavailable extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ProfileUnavailable(String message) {
+            super(message);
+        }
     }
 
     private static int exitCode(TracedRun.Outcome outcome) {
@@ -114,8 +236,15 @@ final class RunCommand implements Callable<Integer> {
         };
     }
 
-    /** The binds of the command line, checked: each HOST exists, each GUEST is absolute. */
+    /**
+     * The binds of the command line, checked: each HOST exists, each GUEST is absolute and, with a
+     * profile, outside /proc/sys, which the profile serves. Also checks that the profile options come
+     * with --profile.
+     */
     private BindMap bindMap() {
+        if (profile == null && (!overrides.isEmpty() || missing != null || report)) {
+            throw usageError("--sysctl, --missing and --report need --profile");
+        }
         BindMap.Builder map = BindMap.builder();
         for (String bind : binds) {
             int split = bind.lastIndexOf(":/");
@@ -134,7 +263,11 @@ final class RunCommand implements Callable<Integer> {
             } catch (IOException e) {
                 throw usageError("--bind HOST does not exist: " + host);
             }
-            map.bind(hostPath, Path.of(bind.substring(split + 1)));
+            Path guest = Path.of(bind.substring(split + 1)).normalize();
+            if (profile != null && guest.startsWith("/proc/sys")) {
+                throw usageError("--bind GUEST " + guest + " lies in /proc/sys, which --profile serves");
+            }
+            map.bind(hostPath, guest);
         }
         try {
             return map.build();

@@ -1,8 +1,6 @@
 package dev.panatrace.procsys;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
@@ -10,6 +8,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -28,10 +27,12 @@ import java.util.stream.Stream;
  * <p>The root directory has mode 0700; directories below it 0755; a key's file 0644, or 0444 if the
  * key is read-only, as in /proc/sys. Keys that only a wildcard serves ({@code net/ipv6/conf/eth0/disable_ipv6})
  * and the directories above them are created when first {@linkplain #resolve(String) resolved} or
- * written. After every successful {@link SysctlTree#write(String, String)} the key's file is rewritten
- * in place (same inode: write, then truncate) under the tree's lock. A key whose value is the host's is
- * rewritten from the host's current value each time it is resolved. {@link #close()} deletes the whole
- * directory.
+ * written. After every successful {@link SysctlTree#write(String, String)} the key's file is replaced
+ * under the tree's lock: the new content is written to a file in a private staging directory beside the
+ * root and renamed over the old one, so a reader sees the old value or the new one, never a mix. (The
+ * price: a descriptor opened before the write keeps reading the old value, where the kernel would show
+ * the new one.) A key whose value is the host's is rewritten from the host's current value each time it
+ * is resolved. {@link #close()} deletes the whole directory and the staging directory.
  *
  * <pre>{@code
  * try (MaterializedTree files = tree.materialize(Path.of("/run/panatrace/procsys"))) {
@@ -52,6 +53,8 @@ public final class MaterializedTree implements AutoCloseable {
     private final SysctlTree tree;
     private final Path root;
     private final String rootPrefix;
+    /** Where new contents are written before they are renamed into place; beside the root, never listed. */
+    private final Path staging;
     /** Targets by relative path, and the same by absolute /proc/sys path, so resolving never builds a string. */
     private final Map<String, Target> targets = new ConcurrentHashMap<>();
     private final Map<String, Target> targetsAbsolute = new ConcurrentHashMap<>();
@@ -61,6 +64,7 @@ public final class MaterializedTree implements AutoCloseable {
         this.tree = tree;
         this.root = root;
         this.rootPrefix = root + "/";
+        this.staging = root.resolveSibling(root.getFileName() + ".staging");
     }
 
     /** Called by the tree under its lock. */
@@ -82,6 +86,7 @@ public final class MaterializedTree implements AutoCloseable {
         // The real path is what the kernel reports for a redirected fd (/proc/self/fd/N, getcwd).
         MaterializedTree materialized = new MaterializedTree(tree, directory.toRealPath());
         try {
+            Files.createDirectory(materialized.staging, PosixFilePermissions.asFileAttribute(ROOT_MODE));
             materialized.register("", new Target(null, materialized.root.toString(), false));
             materialized.populate("");
         } catch (IOException | RuntimeException e) {
@@ -283,24 +288,16 @@ public final class MaterializedTree implements AutoCloseable {
         return target;
     }
 
-    /** Rewrites in place, keeping the inode a process may hold open. */
-    private static void rewrite(Target target, byte[] content) throws IOException {
-        Path file = Path.of(target.file());
-        if (target.readOnly()) {
-            // Mode 0444 stops the owner too unless it is root; lift it for the rewrite only.
-            Files.setPosixFilePermissions(file, READ_WRITE_MODE);
-        }
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-            ByteBuffer buffer = ByteBuffer.wrap(content);
-            while (buffer.hasRemaining()) {
-                channel.write(buffer, buffer.position());
-            }
-            channel.truncate(content.length);
-        } finally {
-            if (target.readOnly()) {
-                Files.setPosixFilePermissions(file, READ_ONLY_MODE);
-            }
-        }
+    /**
+     * Replaces a key's file atomically: written whole in the staging directory, then renamed over it. An
+     * in-place write and truncate would let a concurrent reader see a mix of old and new bytes.
+     */
+    private void rewrite(Target target, byte[] content) throws IOException {
+        Path next = staging.resolve("next");
+        Files.write(next, content, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE);
+        Files.setPosixFilePermissions(next, target.readOnly() ? READ_ONLY_MODE : READ_WRITE_MODE);
+        Files.move(next, Path.of(target.file()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** Rewrites a host-backed key's file from the host's current value. */
@@ -334,10 +331,15 @@ public final class MaterializedTree implements AutoCloseable {
     }
 
     private void deleteAll() throws IOException {
-        try (Stream<Path> paths = Files.walk(root)) {
-            List<Path> deepestFirst = paths.sorted(Comparator.reverseOrder()).toList();
-            for (Path path : deepestFirst) {
-                Files.deleteIfExists(path);
+        for (Path top : List.of(root, staging)) {
+            if (!Files.exists(top, LinkOption.NOFOLLOW_LINKS)) {
+                continue;
+            }
+            try (Stream<Path> paths = Files.walk(top)) {
+                List<Path> deepestFirst = paths.sorted(Comparator.reverseOrder()).toList();
+                for (Path path : deepestFirst) {
+                    Files.deleteIfExists(path);
+                }
             }
         }
     }

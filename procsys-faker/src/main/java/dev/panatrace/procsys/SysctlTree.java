@@ -339,6 +339,22 @@ public final class SysctlTree {
         }
     }
 
+    /**
+     * Writes a key's file again with its current value, as a new file: descriptors that hold the old
+     * file keep it, and nobody else sees what is written through them.
+     */
+    void republish(SysctlKey key) {
+        lock.lock();
+        try {
+            String value = currentValue(key);
+            if (materialized != null && value != null) {
+                materialized.store(key, value);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Called under the lock by a materialization that closes. */
     void detach(MaterializedTree closing) {
         if (materialized == closing) {

@@ -1,0 +1,178 @@
+package dev.panatrace.procsys;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.panatrace.ptrace.TraceMode;
+import dev.panatrace.ptrace.testing.Tracees;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** busybox under a {@link ProcSysServer}: what a shell, cat, ls, stat and readlink see of /proc/sys. */
+@Timeout(60)
+class ProcSysServerTest {
+    private static final String PROFILE = """
+            vm.overcommit_memory = 1
+            kernel.panic = 10
+            kernel.random.boot_id = 0b6c3a55-8a39-4d0e-a5a1-5c1f5f0c2d11
+            net.ipv4.conf.*.forwarding = 1
+            """;
+
+    @TempDir
+    Path temp;
+
+    private String busybox;
+    private ProcSysServer server;
+
+    @BeforeEach
+    void serve() throws Exception {
+        Tracees.assumePtraceAllowed();
+        busybox = Tracees.busybox().toString();
+        server = serverFor(Missing.ENOENT);
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private ProcSysServer serverFor(Missing missing) throws Exception {
+        SysctlTree tree = SysctlTree.builder().profile(SysctlProfile.parse("test.conf", PROFILE)).missing(missing).build();
+        return ProcSysServer.builder(tree).directory(temp).build();
+    }
+
+    private ServedRun sh(String script) throws Exception {
+        return ServedRun.of(server, temp, List.of(busybox, "sh", "-c", script));
+    }
+
+    @Test
+    void catReadsServedValuesAndLsListsServedNames() throws Exception {
+        ServedRun run = sh("cat /proc/sys/vm/overcommit_memory /proc/sys/kernel/panic; ls /proc/sys; ls /proc/sys/kernel;"
+                + " cd /proc/sys/net/ipv4 && cat conf/eth7/forwarding && ls");
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertEquals("1\n10\nkernel\nnet\nvm\npanic\nrandom\n1\nconf\n", run.stdout());
+    }
+
+    @Test
+    void unservedKeysDoNotExistUnderEnoent() throws Exception {
+        ServedRun run = sh("cat /proc/sys/kernel/ostype; echo status=$?; [ -e /proc/sys/kernel/ostype ] || echo absent");
+        assertTrue(run.stderr().contains("No such file or directory"), run.stderr());
+        assertEquals("status=1\nabsent\n", run.stdout());
+    }
+
+    @Test
+    void unservedKeysShowTheHostsUnderPassthrough() throws Exception {
+        server.close();
+        server = serverFor(Missing.PASSTHROUGH);
+        ServedRun run = sh("cat /proc/sys/kernel/ostype /proc/sys/vm/overcommit_memory");
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertEquals(Files.readString(Path.of("/proc/sys/kernel/ostype")) + "1\n", run.stdout());
+    }
+
+    @Test
+    void aValidWriteIsStoredAndSeenByTheNextProcess() throws Exception {
+        String hostBefore = hostValue("vm/overcommit_memory");
+        ServedRun run = sh("sysctl -w vm.overcommit_memory=2 >/dev/null && " + busybox
+                + " cat /proc/sys/vm/overcommit_memory");
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertEquals("2\n", run.stdout());
+        assertEquals("2\n", server.tree().read("vm.overcommit_memory").orElseThrow());
+        assertEquals(hostBefore, hostValue("vm/overcommit_memory"));
+        SysctlReport.KeyActivity activity = server.report().keys().stream()
+                .filter(key -> key.key().path().equals("vm/overcommit_memory")).findFirst().orElseThrow();
+        assertEquals(1, activity.writes());
+        assertTrue(activity.reads() >= 1, activity.toString());
+    }
+
+    @Test
+    void anInvalidWriteFailsWithEinvalAndKeepsTheValue() throws Exception {
+        ServedRun run = sh("sysctl -w vm.overcommit_memory=abc; echo status=$?;"
+                + " cat /proc/sys/vm/overcommit_memory");
+        assertEquals("status=1\n1\n", run.stdout());
+        assertTrue(run.stderr().contains("Invalid argument"), run.stderr());
+    }
+
+    @Test
+    void aShellRedirectionIsAppliedAfterTheWrite() throws Exception {
+        ServedRun run = sh("echo 7 > /proc/sys/kernel/panic && echo 0 > /proc/sys/kernel/panic && "
+                + busybox + " cat /proc/sys/kernel/panic; echo 5 > /proc/sys/kernel/panic");
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertEquals("0\n", run.stdout(), "a reader started after the redirection sees its value");
+        assertEquals("5\n", server.tree().read("kernel.panic").orElseThrow(), "applied when the shell ended");
+    }
+
+    @Test
+    void anInvalidValueThroughAShellRedirectionIsDropped() throws Exception {
+        ServedRun run = sh("echo abc > /proc/sys/vm/overcommit_memory; " + busybox + " cat /proc/sys/vm/overcommit_memory");
+        assertEquals("1\n", run.stdout(), "the tree refused the value; the file never showed it");
+        assertEquals("1\n", server.tree().read("vm.overcommit_memory").orElseThrow());
+    }
+
+    @Test
+    void hostKeysShownThroughAreNeverWritten() throws Exception {
+        server.close();
+        server = serverFor(Missing.PASSTHROUGH);
+        String hostBefore = hostValue("kernel/ostype");
+        String script = "sysctl -w kernel.ostype=Plan9 2>/dev/null; echo sysctl=$?;"
+                + " echo Plan9 > /proc/sys/kernel/ostype; echo redirect=$?; cat /proc/sys/kernel/ostype";
+        ServedRun run = sh(script);
+        assertEquals(hostBefore, hostValue("kernel/ostype"));
+        // kernel.ostype is read-only in the kernel: the tree refuses it as procfs does.
+        assertTrue(run.stdout().startsWith("sysctl=1\nredirect=1\n"), run.stdout());
+        assertEquals(hostBefore, run.stdout().substring("sysctl=1\nredirect=1\n".length()));
+    }
+
+    @Test
+    void aReadOnlyKeyRefusesWritesWithEacces() throws Exception {
+        ServedRun run = sh("echo x > /proc/sys/kernel/random/boot_id; echo status=$?; cat /proc/sys/kernel/random/boot_id");
+        assertEquals("status=1\n0b6c3a55-8a39-4d0e-a5a1-5c1f5f0c2d11\n", run.stdout());
+        assertTrue(run.stderr().contains("Permission denied"), run.stderr());
+    }
+
+    @Test
+    void theTreesStructureCannotBeChanged() throws Exception {
+        ServedRun run = sh("rm /proc/sys/kernel/panic; mkdir /proc/sys/kernel/x; mv /proc/sys/kernel/panic /proc/sys/p;"
+                + " chmod 777 /proc/sys/kernel/panic; cat /proc/sys/kernel/panic");
+        assertEquals("10\n", run.stdout());
+        assertEquals(4, run.stderr().lines().filter(line -> line.contains("Operation not permitted")).count(),
+                run.stderr());
+    }
+
+    @Test
+    void statfsReportsProcfsAndReadlinkShowsTheProcSysPath() throws Exception {
+        String procMagic = "9fa0\n";
+        ServedRun run = sh("stat -f -c %t /proc/sys/kernel/panic; stat -f -c %t /proc/sys;"
+                + " exec 3</proc/sys/kernel/panic; readlink /proc/self/fd/3; readlink /proc/$$/fd/3; cd /proc/sys/net;"
+                + " readlink /proc/self/cwd");
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertEquals(procMagic + procMagic + "/proc/sys/kernel/panic\n/proc/sys/kernel/panic\n/proc/sys/net\n",
+                run.stdout());
+    }
+
+    @Test
+    void writesAreServedInSyscallModeToo() throws Exception {
+        ServedRun run = ServedRun.of(server, temp, TraceMode.SYSCALL, Map.of(), List.of(busybox, "sh", "-c",
+                "sysctl -w kernel.panic=0 >/dev/null && cat /proc/sys/kernel/panic"));
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertEquals("0\n", run.stdout());
+    }
+
+    /** The host's value, read as cat reads it: the kernel's integer files give EOF past offset 0. */
+    static String hostValue(String key) throws Exception {
+        Process cat = new ProcessBuilder("cat", "/proc/sys/" + key).redirectErrorStream(true).start();
+        String value = new String(cat.getInputStream().readAllBytes());
+        assertEquals(0, cat.waitFor(), value);
+        assertFalse(value.isEmpty());
+        return value;
+    }
+}
