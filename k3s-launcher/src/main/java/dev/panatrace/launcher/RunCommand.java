@@ -3,7 +3,6 @@ package dev.panatrace.launcher;
 import dev.panatrace.procsys.Missing;
 import dev.panatrace.procsys.ProcSysServer;
 import dev.panatrace.procsys.ProfileException;
-import dev.panatrace.procsys.SysctlProfile;
 import dev.panatrace.procsys.SysctlReport;
 import dev.panatrace.procsys.SysctlTree;
 import dev.panatrace.ptrace.TraceHandler;
@@ -14,8 +13,6 @@ import dev.panatrace.ptrace.paths.PathRedirector;
 import dev.panatrace.ptrace.paths.Rewrite;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -137,9 +134,9 @@ final class RunCommand implements Callable<Integer> {
         SysctlTree tree = null;
         if (profile != null) {
             try {
-                tree = SysctlTree.builder().profile(loadProfile().withOverrides(overrides))
+                tree = SysctlTree.builder().profile(ProfileLoader.load(profile).withOverrides(overrides))
                         .missing(missing == null ? Missing.PASSTHROUGH : missing).build();
-            } catch (ProfileException | ProfileUnavailable e) {
+            } catch (ProfileException | ProfileLoader.ProfileUnavailable e) {
                 err.println(spec.qualifiedName() + ": " + e.getMessage());
                 err.flush();
                 return CommandLine.ExitCode.USAGE;
@@ -200,33 +197,6 @@ final class RunCommand implements Callable<Integer> {
                     + key.value().map(value -> "'" + value + "'").orElse("(none)"));
         }
         err.flush();
-    }
-
-    private SysctlProfile loadProfile() {
-        if (SysctlProfile.builtInNames().contains(profile)) {
-            return SysctlProfile.builtIn(profile);
-        }
-        Path file = Path.of(profile);
-        if (!profile.contains("/") && !Files.exists(file)) {
-            throw new ProfileUnavailable("no built-in profile or file \"" + profile + "\" (built in: "
-                    + String.join(", ", SysctlProfile.builtInNames()) + ")");
-        }
-        try {
-            return SysctlProfile.load(file);
-        } catch (NoSuchFileException e) {
-            throw new ProfileUnavailable("cannot read profile " + profile + ": no such file");
-        } catch (IOException e) {
-            throw new ProfileUnavailable("cannot read profile " + profile + ": " + e.getMessage());
-        }
-    }
-
-    /** The --profile value names neither a built-in profile nor a readable file. */
-    private static final class ProfileUnavailable extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        ProfileUnavailable(String message) {
-            super(message);
-        }
     }
 
     private static int exitCode(TracedRun.Outcome outcome) {

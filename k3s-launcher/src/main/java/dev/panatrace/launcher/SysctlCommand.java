@@ -5,12 +5,7 @@ import dev.panatrace.procsys.ProfileException;
 import dev.panatrace.procsys.SysctlKey;
 import dev.panatrace.procsys.SysctlProfile;
 import dev.panatrace.procsys.SysctlTree;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -108,8 +103,8 @@ final class SysctlCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         SysctlProfile served;
         try {
-            served = loadProfile().withOverrides(overrides);
-        } catch (ProfileException | ProfileUnavailable e) {
+            served = ProfileLoader.load(profile).withOverrides(overrides);
+        } catch (ProfileException | ProfileLoader.ProfileUnavailable e) {
             err.println(spec.qualifiedName() + ": " + e.getMessage());
             err.flush();
             return CommandLine.ExitCode.USAGE;
@@ -135,22 +130,6 @@ final class SysctlCommand implements Callable<Integer> {
                 throw new ParameterException(spec.commandLine(),
                         "'" + key + "' sets nothing here; to show the profile with it, pass --sysctl " + key);
             }
-        }
-    }
-
-    private SysctlProfile loadProfile() {
-        if (SysctlProfile.builtInNames().contains(profile)) {
-            return SysctlProfile.builtIn(profile);
-        }
-        Path file = Path.of(profile);
-        if (!profile.contains("/") && !Files.exists(file)) {
-            throw new ProfileUnavailable("no built-in profile or file \"" + profile + "\" (built in: "
-                    + String.join(", ", SysctlProfile.builtInNames()) + ")");
-        }
-        try {
-            return SysctlProfile.load(file);
-        } catch (IOException e) {
-            throw new ProfileUnavailable("cannot read profile " + profile + ": " + describe(e));
         }
     }
 
@@ -248,17 +227,4 @@ final class SysctlCommand implements Callable<Integer> {
         }
     }
 
-    private static String describe(IOException e) {
-        return e instanceof NoSuchFileException ? "no such file"
-                : e instanceof AccessDeniedException ? "permission denied" : e.getMessage();
-    }
-
-    /** The --profile value names neither a built-in profile nor a readable file. */
-    private static final class ProfileUnavailable extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        ProfileUnavailable(String message) {
-            super(message);
-        }
-    }
 }
