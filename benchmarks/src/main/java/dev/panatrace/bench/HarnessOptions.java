@@ -1,0 +1,109 @@
+package dev.panatrace.bench;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The macro harness' command line.
+ *
+ * @param quick small workload sizes and two measured runs, for a smoke test
+ * @param out where latest.json, latest.md and latest.png go
+ * @param workloads the workloads to run, by name
+ * @param tools the tools to run them under
+ * @param runs measured runs per tool and workload
+ * @param warmups unmeasured runs per tool and workload before the measured ones
+ * @param timeoutSeconds a run taking longer is killed and recorded as a lower bound
+ * @param startup whether to measure the launcher's start-up line
+ * @param repo the repository root
+ * @param help whether only the usage was asked for
+ */
+public record HarnessOptions(boolean quick, Path out, List<String> workloads, List<Tool> tools, int runs, int warmups,
+                             int timeoutSeconds, boolean startup, Path repo, boolean help) {
+    /** Every workload, in the order they run. */
+    public static final List<String> ALL_WORKLOADS = List.of("W1", "W2", "W3", "W4");
+
+    /** The usage text. */
+    public static final String USAGE = """
+            usage: bin/bench [--quick] [--out DIR] [--workloads W1,W2,W3,W4] [--tools TOOL,...] [--runs N]
+                             [--warmups N] [--timeout-s S] [--no-startup]
+              --quick       small workloads and 2 measured runs (default out: benchmarks/target/bench-quick)
+              --out DIR     where latest.json, latest.md and latest.png go (default: benchmarks/results)
+              --workloads   which workloads to run (default: all)
+              --tools       native, engine-seccomp, engine-syscall, strace-seccomp, proot (default: all;
+                            a peer that is not installed is skipped with a message)
+              --runs N      measured runs per tool and workload (default 5, --quick 2)
+              --warmups N   unmeasured runs before them (default 1)
+              --timeout-s S a run over S seconds is killed and recorded as a lower bound (default 60)
+              --no-startup  skip the launcher start-up line
+            """;
+
+    /**
+     * Parses the arguments.
+     *
+     * @throws IllegalArgumentException for an unknown option or a bad value, with what was wrong
+     */
+    public static HarnessOptions parse(String... args) {
+        Path repo = RepositoryRoot.find();
+        boolean quick = false;
+        Path out = null;
+        List<String> workloads = ALL_WORKLOADS;
+        List<Tool> tools = Arrays.asList(Tool.values());
+        Integer runs = null;
+        int warmups = 1;
+        int timeout = 60;
+        boolean startup = true;
+        boolean help = false;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            switch (arg) {
+                case "--quick" -> quick = true;
+                case "--no-startup" -> startup = false;
+                case "-h", "--help" -> help = true;
+                case "--out" -> out = Path.of(value(args, ++i, arg)).toAbsolutePath();
+                case "--workloads" -> workloads = workloads(value(args, ++i, arg));
+                case "--tools" -> tools = Arrays.stream(value(args, ++i, arg).split(",")).map(Tool::byLabel).toList();
+                case "--runs" -> runs = count(value(args, ++i, arg), arg, 1);
+                case "--warmups" -> warmups = count(value(args, ++i, arg), arg, 0);
+                case "--timeout-s" -> timeout = count(value(args, ++i, arg), arg, 1);
+                default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
+            }
+        }
+        if (out == null) {
+            out = repo.resolve(quick ? "benchmarks/target/bench-quick" : "benchmarks/results");
+        }
+        return new HarnessOptions(quick, out, workloads, tools, runs != null ? runs : quick ? 2 : 5, warmups, timeout,
+                startup, repo, help);
+    }
+
+    private static List<String> workloads(String list) {
+        List<String> chosen = new ArrayList<>();
+        for (String name : list.split(",")) {
+            if (!ALL_WORKLOADS.contains(name)) {
+                throw new IllegalArgumentException("unknown workload '" + name + "'; known: " + ALL_WORKLOADS);
+            }
+            chosen.add(name);
+        }
+        return List.copyOf(chosen);
+    }
+
+    private static String value(String[] args, int index, String option) {
+        if (index >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[index];
+    }
+
+    private static int count(String text, String option, int least) {
+        try {
+            int value = Integer.parseInt(text);
+            if (value >= least) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // Reported below with the option's name.
+        }
+        throw new IllegalArgumentException(option + " wants a whole number of at least " + least + ", got '" + text + "'");
+    }
+}

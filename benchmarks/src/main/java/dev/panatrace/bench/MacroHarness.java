@@ -1,0 +1,191 @@
+package dev.panatrace.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * The macro benchmark: runs workloads W1 to W4 natively, under the engine (seccomp and syscall modes, with
+ * a /proc/sys redirect), under {@code strace --seccomp-bpf} and under {@code proot -b}, and writes
+ * {@code latest.json}, {@code latest.md} and {@code latest.png}. Runs alternate between tools round-robin,
+ * after unmeasured warm-up runs, so a slow phase of the machine hits every tool alike. See {@link ToolRunner}
+ * for what is timed and what the CPU figure covers. {@code bin/bench} runs it; {@code --help} lists options.
+ */
+public final class MacroHarness {
+    private final HarnessOptions options;
+    private final PrintStream log;
+
+    /**
+     * @param options what to run
+     * @param log where progress and skipped tools are reported
+     */
+    public MacroHarness(HarnessOptions options, PrintStream log) {
+        this.options = options;
+        this.log = log;
+    }
+
+    /** Runs the harness with the command line's options; exit status 2 on a usage error, 1 on a failed run. */
+    public static void main(String[] args) throws Exception {
+        HarnessOptions options;
+        try {
+            options = HarnessOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("bench: " + e.getMessage());
+            System.err.print(HarnessOptions.USAGE);
+            System.exit(2);
+            return;
+        }
+        if (options.help()) {
+            System.out.print(HarnessOptions.USAGE);
+            return;
+        }
+        try {
+            Results results = new MacroHarness(options, System.err).run();
+            System.out.print(ResultsMarkdown.render(results, Target.issueTargets()));
+        } catch (ToolRunner.WorkloadFailedException e) {
+            System.err.println("bench: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    /**
+     * Runs every chosen workload under every available chosen tool and writes the three result files.
+     *
+     * @throws ToolRunner.WorkloadFailedException if a run exits non-zero or prints the wrong output
+     * @throws IllegalStateException if busybox or the Go toolchain is missing
+     */
+    public Results run() throws IOException, InterruptedException {
+        List<Tool> tools = new ArrayList<>();
+        for (Tool tool : options.tools()) {
+            Optional<String> missing = tool.unavailableReason();
+            if (missing.isPresent()) {
+                log.println("bench: skipping " + tool.label() + ": " + missing.get());
+            } else {
+                tools.add(tool);
+            }
+        }
+        Path busybox = Executables.busybox().orElseThrow(() -> new IllegalStateException(
+                "busybox is not installed (Debian package busybox-static)"));
+        Path w3 = options.workloads().contains("W3") ? GoPrograms.build(options.repo(), "w3") : null;
+        Workloads.Sizes sizes = options.quick() ? Workloads.Sizes.QUICK : Workloads.Sizes.FULL;
+        // Before the runs: it records the load average the runs started under.
+        String machine = MachineDescription.describe();
+
+        Path scratch = Files.createTempDirectory("panatrace-bench-");
+        try {
+            Path host = scratch.resolve("host-proc-sys");
+            Workloads.writeHostDirectory(host);
+            Path work = Files.createDirectory(scratch.resolve("work"));
+            ToolRunner runner = new ToolRunner(work, host, Duration.ofSeconds(options.timeoutSeconds()));
+            List<Results.WorkloadResult> measured = new ArrayList<>();
+            for (Workload workload : Workloads.create(options.workloads(), sizes, busybox, w3)) {
+                Map<String, TimedRun> runs = new LinkedHashMap<>();
+                for (Tool tool : tools) {
+                    runs.put(tool.label(), () -> runner.run(tool, workload));
+                }
+                measured.add(new Results.WorkloadResult(workload.name(), workload.description(),
+                        roundRobin(workload.name(), runs)));
+            }
+            if (options.startup()) {
+                startup(runner).ifPresent(measured::add);
+            }
+            Results results = new Results(MachineDescription.commit(options.repo()), machine, List.copyOf(measured));
+            write(results);
+            return results;
+        } finally {
+            deleteTree(scratch);
+        }
+    }
+
+    /** One timed run of one tool. */
+    @FunctionalInterface
+    private interface TimedRun {
+        Measurement run() throws IOException, InterruptedException;
+    }
+
+    /**
+     * Warm-ups, then measured rounds, each round running every tool once, starting one tool later each round.
+     * A tool whose run hits the time limit runs no more on this workload and keeps what it has, as a lower bound.
+     */
+    private Map<String, RunSummary> roundRobin(String workload, Map<String, TimedRun> runs)
+            throws IOException, InterruptedException {
+        List<String> labels = new ArrayList<>(runs.keySet());
+        Map<String, List<Measurement>> measured = new LinkedHashMap<>();
+        labels.forEach(label -> measured.put(label, new ArrayList<>()));
+        Map<String, Measurement> timedOut = new LinkedHashMap<>();
+        for (int round = -options.warmups(); round < options.runs(); round++) {
+            for (int i = 0; i < labels.size(); i++) {
+                String label = labels.get(Math.floorMod(i + round, labels.size()));
+                if (timedOut.containsKey(label)) {
+                    continue;
+                }
+                Measurement m = runs.get(label).run();
+                boolean warmup = round < 0;
+                log.printf(Locale.ROOT, "bench: %s %-16s %s %.3f s (cpu %.3f s)%s%n", workload, label,
+                        warmup ? "warm-up " : "run " + (round + 1) + "/" + options.runs(), m.wallSeconds(),
+                        m.cpuSeconds(), m.timedOut() ? ", killed at the time limit" : "");
+                if (m.timedOut()) {
+                    timedOut.put(label, m);
+                }
+                if (!warmup || m.timedOut()) {
+                    measured.get(label).add(m);
+                }
+            }
+        }
+        Map<String, RunSummary> summaries = new LinkedHashMap<>();
+        measured.forEach((label, list) -> summaries.put(label, RunSummary.of(list)));
+        return summaries;
+    }
+
+    /**
+     * The launcher's start-up line, JVM included: {@code bin/k3s-launcher run -- true} where the launcher has
+     * {@code run}, else {@code bin/k3s-launcher trace -- true}, against {@code true} alone.
+     */
+    private Optional<Results.WorkloadResult> startup(ToolRunner runner) throws IOException, InterruptedException {
+        Path launcher = options.repo().resolve("bin/k3s-launcher");
+        Path jar = options.repo().resolve("k3s-launcher/target/k3s-launcher.jar");
+        if (!Files.isExecutable(launcher) || !Files.isRegularFile(jar)) {
+            log.println("bench: skipping the launcher start-up line: " + jar + " is not built (bin/bench builds it)");
+            return Optional.empty();
+        }
+        String subcommand = "run";
+        try {
+            runner.runChecked("k3s-launcher run", List.of(launcher.toString(), "run", "--", "true"), "");
+        } catch (ToolRunner.WorkloadFailedException e) {
+            subcommand = "trace";
+        }
+        List<String> launched = List.of(launcher.toString(), subcommand, "--", "true");
+        Map<String, TimedRun> runs = new LinkedHashMap<>();
+        runs.put("native", () -> runner.runChecked("true", List.of("true"), ""));
+        runs.put("k3s-launcher " + subcommand, () -> runner.runChecked(String.join(" ", launched), launched, ""));
+        return Optional.of(new Results.WorkloadResult("startup", "launcher start-up: `bin/k3s-launcher " + subcommand
+                + " -- true` against `true`, JVM start-up included", roundRobin("startup", runs)));
+    }
+
+    private void write(Results results) throws IOException {
+        Path out = options.out();
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("latest.json"), ResultsJson.write(results));
+        Files.writeString(out.resolve("latest.md"), ResultsMarkdown.render(results, Target.issueTargets()));
+        ResultsChart.writePng(results, out.resolve("latest.png"));
+        log.println("bench: wrote " + out.resolve("latest.json") + ", latest.md and latest.png");
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+}

@@ -1,0 +1,10 @@
+package dev.panatrace.bench;
+
+/**
+ * One timed run.
+ *
+ * @param wallSeconds from spawn to exit (or to the kill, for a run that hit the time limit)
+ * @param cpuSeconds CPU of the run's process tree, plus this JVM's own for in-process engine runs
+ * @param timedOut whether the run was killed at the time limit, so {@code wallSeconds} is a lower bound
+ */
+public record Measurement(double wallSeconds, double cpuSeconds, boolean timedOut) {}

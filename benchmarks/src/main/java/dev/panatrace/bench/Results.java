@@ -1,0 +1,31 @@
+package dev.panatrace.bench;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Everything one harness run measured.
+ *
+ * @param commit the repository commit measured ({@code +dirty} when the work tree had changes)
+ * @param machine the kernel, CPUs, memory and tool versions
+ * @param workloads the workloads in the order run
+ */
+public record Results(String commit, String machine, List<WorkloadResult> workloads) {
+    /**
+     * The runs of one workload.
+     *
+     * @param name the workload's short name
+     * @param description what it does
+     * @param runs by tool label, in the order the tools were given
+     */
+    public record WorkloadResult(String name, String description, Map<String, RunSummary> runs) {}
+
+    /** The summary of {@code tool} on workload {@code name}, if both were run. */
+    public Optional<RunSummary> summary(String name, String tool) {
+        return workloads.stream()
+                .filter(w -> w.name().equals(name))
+                .findFirst()
+                .map(w -> w.runs().get(tool));
+    }
+}

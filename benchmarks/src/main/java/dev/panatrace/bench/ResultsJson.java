@@ -1,0 +1,77 @@
+package dev.panatrace.bench;
+
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Writes {@link Results} as {@code benchmarks/results/latest.json}:
+ * <pre>{@code
+ * {"commit": "...", "machine": "...", "workloads": [{"name": "W1", "description": "...", "runs":
+ *   {"native": {"median_s": 0.05, "min_s": ..., "max_s": ..., "cpu_s": ..., "n": 5, "lower_bound": false}, ...}}]}
+ * }</pre>
+ */
+public final class ResultsJson {
+    private ResultsJson() {}
+
+    /** The JSON text, indented, with a final newline. */
+    public static String write(Results results) {
+        StringBuilder out = new StringBuilder();
+        out.append("{\n  \"commit\": ").append(string(results.commit()))
+                .append(",\n  \"machine\": ").append(string(results.machine()))
+                .append(",\n  \"workloads\": [");
+        Iterator<Results.WorkloadResult> workloads = results.workloads().iterator();
+        while (workloads.hasNext()) {
+            Results.WorkloadResult workload = workloads.next();
+            out.append("\n    {\"name\": ").append(string(workload.name()))
+                    .append(", \"description\": ").append(string(workload.description()))
+                    .append(", \"runs\": {");
+            Iterator<Map.Entry<String, RunSummary>> runs = workload.runs().entrySet().iterator();
+            while (runs.hasNext()) {
+                Map.Entry<String, RunSummary> run = runs.next();
+                RunSummary s = run.getValue();
+                out.append("\n      ").append(string(run.getKey())).append(": {")
+                        .append("\"median_s\": ").append(seconds(s.medianSeconds()))
+                        .append(", \"min_s\": ").append(seconds(s.minSeconds()))
+                        .append(", \"max_s\": ").append(seconds(s.maxSeconds()))
+                        .append(", \"cpu_s\": ").append(seconds(s.cpuSeconds()))
+                        .append(", \"n\": ").append(s.n())
+                        .append(", \"lower_bound\": ").append(s.lowerBound())
+                        .append('}').append(runs.hasNext() ? "," : "");
+            }
+            out.append("}}").append(workloads.hasNext() ? "," : "");
+        }
+        return out.append("\n  ]\n}\n").toString();
+    }
+
+    /** Seconds to the microsecond, which is finer than any timing here is repeatable. */
+    static String seconds(double value) {
+        if (!Double.isFinite(value)) {
+            throw new IllegalArgumentException("not a finite number of seconds: " + value);
+        }
+        return String.format(Locale.ROOT, "%.6f", value);
+    }
+
+    /** A JSON string literal (RFC 8259): quote, backslash and control characters escaped. */
+    static String string(String value) {
+        StringBuilder out = new StringBuilder(value.length() + 2).append('"');
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.append('"').toString();
+    }
+}

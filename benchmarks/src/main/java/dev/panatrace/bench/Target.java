@@ -1,0 +1,60 @@
+package dev.panatrace.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * A speed target from the benchmarks issue, checked against medians: the ratio {@code slower / faster}
+ * must be at least {@code factor} (a "within 1.3x" target is {@code native / engine >= 1 / 1.3}).
+ *
+ * @param workload the workload it is about
+ * @param text how the target reads in the results
+ * @param numeratorTool the tool expected to be slower (or the reference for a "within" target)
+ * @param denominatorTool the tool expected to be faster
+ * @param requiredRatio the least ratio of the numerator's median to the denominator's that meets it
+ */
+public record Target(String workload, String text, String numeratorTool, String denominatorTool,
+                     double requiredRatio) {
+    /** The targets of the benchmarks issue. */
+    public static List<Target> issueTargets() {
+        List<Target> targets = new ArrayList<>();
+        targets.add(new Target("W2", "W2 engine-seccomp within 1.3x native", "native", "engine-seccomp", 1 / 1.3));
+        for (String w : List.of("W1", "W4")) {
+            targets.add(new Target(w, w + " engine-seccomp no slower than strace-seccomp",
+                    "strace-seccomp", "engine-seccomp", 1.0));
+        }
+        for (String w : List.of("W1", "W2", "W3")) {
+            targets.add(new Target(w, w + " engine-seccomp at least 5x faster than proot", "proot", "engine-seccomp", 5.0));
+        }
+        return targets;
+    }
+
+    /**
+     * How the target fares.
+     *
+     * @return "met" or "missed" with the measured factor, or "not measured" when a tool did not run
+     */
+    public String verdict(Results results) {
+        Optional<RunSummary> numerator = results.summary(workload, numeratorTool);
+        Optional<RunSummary> denominator = results.summary(workload, denominatorTool);
+        if (numerator.isEmpty() || denominator.isEmpty()) {
+            return "not measured";
+        }
+        double ratio = numerator.get().medianSeconds() / denominator.get().medianSeconds();
+        // A numerator that hit the time limit is only known to be at least this slow.
+        String bound = numerator.get().lowerBound() ? ">= " : "";
+        String measured;
+        if (requiredRatio < 1) {
+            measured = String.format(Locale.ROOT, "%s at %.2fx native", denominatorTool, 1 / ratio);
+        } else {
+            measured = String.format(Locale.ROOT, "%s%.2fx", bound, ratio);
+        }
+        boolean met = ratio >= requiredRatio;
+        if (!met && numerator.get().lowerBound()) {
+            return "unknown (" + numeratorTool + " hit the time limit): " + measured;
+        }
+        return (met ? "met" : "missed") + " (" + measured + ")";
+    }
+}

@@ -1,0 +1,54 @@
+package dev.panatrace.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class HarnessOptionsTest {
+    @Test
+    void defaultsRunEverythingFiveTimesIntoTheResultsDirectory() {
+        HarnessOptions options = HarnessOptions.parse();
+        assertEquals(List.of("W1", "W2", "W3", "W4"), options.workloads());
+        assertEquals(List.of(Tool.values()), options.tools());
+        assertEquals(5, options.runs());
+        assertEquals(1, options.warmups());
+        assertEquals(60, options.timeoutSeconds());
+        assertTrue(options.startup());
+        assertEquals(options.repo().resolve("benchmarks/results"), options.out());
+    }
+
+    @Test
+    void quickRunsTwiceIntoTheBuildDirectoryUnlessToldOtherwise() {
+        HarnessOptions quick = HarnessOptions.parse("--quick");
+        assertEquals(2, quick.runs());
+        assertEquals(quick.repo().resolve("benchmarks/target/bench-quick"), quick.out());
+        assertEquals(3, HarnessOptions.parse("--quick", "--runs", "3").runs());
+    }
+
+    @Test
+    void choosesWorkloadsAndToolsByName() {
+        HarnessOptions options = HarnessOptions.parse("--workloads", "W3,W1", "--tools", "proot,native", "--no-startup");
+        assertEquals(List.of("W3", "W1"), options.workloads());
+        assertEquals(List.of(Tool.PROOT, Tool.NATIVE), options.tools());
+        assertEquals(false, options.startup());
+    }
+
+    @Test
+    void rejectsWhatItDoesNotKnowSayingWhat() {
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> HarnessOptions.parse("--fast"))
+                .getMessage().contains("--fast"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> HarnessOptions.parse("--workloads", "W5"))
+                .getMessage().contains("W5"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> HarnessOptions.parse("--tools", "ltrace"))
+                .getMessage().contains("ltrace"));
+        assertThrows(IllegalArgumentException.class, () -> HarnessOptions.parse("--runs", "0"));
+        assertThrows(IllegalArgumentException.class, () -> HarnessOptions.parse("--runs"));
+        assertEquals(0, HarnessOptions.parse("--warmups", "0").warmups());
+    }
+}
