@@ -102,6 +102,17 @@ class RunCommandTest {
     }
 
     @Test
+    void cpuPinsTheCommandAndRefusesACpuTheMachineLacks() throws IOException {
+        ProcessResult pinned = LauncherProcess.run("run", "--cpu", "0", "--bind", bind, "--", busybox, "sh", "-c",
+                "grep Cpus_allowed_list /proc/self/status; cat /proc/sys/kernel/ostype");
+        assertEquals(0, pinned.exitCode(), pinned.stderr());
+        assertEquals("Cpus_allowed_list:\t0\n" + Files.readString(host.resolve("kernel/ostype")), pinned.stdout());
+        ProcessResult bad = LauncherProcess.run("run", "--cpu", "4096", "--", busybox, "true");
+        assertEquals(2, bad.exitCode());
+        assertTrue(bad.stderr().startsWith("k3s-launcher run: --cpu: no CPU 4096"), bad.stderr());
+    }
+
+    @Test
     void withoutBindsTheCommandRunsUnchanged() {
         ProcessResult result = LauncherProcess.run("run", busybox, "sh", "-c", "echo ran; exit 7");
         assertEquals(7, result.exitCode(), result.stderr());
