@@ -940,7 +940,9 @@ public final class TraceLoop implements TraceSession {
                 if (tid != 0) {
                     return tid;
                 }
-                Thread.onSpinWait();
+                // sched_yield, not a pause: on a busy machine a spinning tracer would take the CPU from the
+                // very tracee it waits for; on an idle one yield returns at once.
+                Thread.yield();
             } while (System.nanoTime() < deadline);
         }
         return LibC.waitpid(-1, statusBuffer, WALL | WNOTHREAD);
