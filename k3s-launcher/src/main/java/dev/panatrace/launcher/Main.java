@@ -14,7 +14,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = LauncherVersion.class,
         description = "Runs programs under panatrace's ptrace engine.",
-        subcommands = {TraceCommand.class, RunCommand.class, SysctlCommand.class},
+        subcommands = {TraceCommand.class, RunCommand.class, ServerCommand.class, AgentCommand.class,
+            PlanCommand.class, DoctorCommand.class, SysctlCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {
             "0:success",
@@ -41,6 +42,10 @@ public final class Main implements Runnable {
         // Everything after the traced command's name is its own: `trace ls -l` must not parse -l.
         cli.getSubcommands().get(TraceCommand.NAME).setStopAtPositional(true);
         cli.getSubcommands().get(RunCommand.NAME).setStopAtPositional(true);
+        // Options the launcher does not know are k3s's, passed on in order.
+        for (String node : new String[] {ServerCommand.NAME, AgentCommand.NAME, PlanCommand.NAME}) {
+            NodeOptions.passUnknownOptions(cli.getSubcommands().get(node));
+        }
         return cli;
     }
 

@@ -1,5 +1,8 @@
 package dev.panatrace.launcher;
 
+import dev.panatrace.procsys.FilesystemDisguise;
+import dev.panatrace.procsys.FilesystemType;
+import dev.panatrace.procsys.HandlerChain;
 import dev.panatrace.procsys.Missing;
 import dev.panatrace.procsys.ProcSysServer;
 import dev.panatrace.procsys.ProfileException;
@@ -31,16 +34,20 @@ import picocli.CommandLine.TypeConversionException;
 
 /**
  * {@code k3s-launcher run [--profile k3s|FILE [--sysctl KEY=VALUE]... [--missing passthrough|enoent]
- * [--report]] [--bind HOST:GUEST]... [--mode seccomp|syscall] [--trace-log FILE] -- CMD ARGS...}: runs a
- * command under the engine with each GUEST path showing its HOST file or directory and, with a profile,
- * the profile's keys as its /proc/sys ({@link ProcSysServer}); exits as the command did.
+ * [--report]] [--bind HOST:GUEST]... [--fake-fs PATH=FSTYPE]... [--fake-uname-release VERSION]
+ * [--mode seccomp|syscall] [--trace-log FILE] -- CMD ARGS...}: runs a command under the engine with each
+ * GUEST path showing its HOST file or directory, with a profile the profile's keys as its /proc/sys
+ * ({@link ProcSysServer}), and each PATH's mount shown as FSTYPE ({@link FilesystemDisguise}); exits as
+ * the command did.
  */
 @Command(name = RunCommand.NAME,
         mixinStandardHelpOptions = true,
         versionProvider = LauncherVersion.class,
         customSynopsis = {"k3s-launcher run [-hV] [--profile=k3s|FILE [--sysctl=KEY=VALUE]... "
                 + "[--missing=passthrough|enoent] [--report]]",
-            "                   [--bind=HOST:GUEST]... [--mode=seccomp|syscall] [--trace-log=FILE] [--] CMD [ARG...]"},
+            "                   [--bind=HOST:GUEST]... [--fake-fs=PATH=FSTYPE]...",
+            "                   [--fake-uname-release=VERSION] [--mode=seccomp|syscall]",
+            "                   [--trace-log=FILE] [--] CMD [ARG...]"},
         description = "Runs CMD under the ptrace engine, following every thread and child process, with the "
                 + "paths given by --bind redirected: CMD and its children see HOST wherever they use GUEST. "
                 + "Paths are mapped lexically (.. is resolved by name, symbolic links are not followed). "
@@ -103,6 +110,19 @@ final class RunCommand implements Callable<Integer> {
                     + "final value.")
     private boolean report;
 
+    @Option(names = "--fake-fs", paramLabel = "PATH=FSTYPE",
+            description = "Show the mount at PATH as FSTYPE (ext4, xfs, btrfs, overlay or tmpfs): in CMD's "
+                    + "/proc/*/mountinfo and /proc/*/mounts (the mount's maj:min is kept, so it still matches stat) "
+                    + "and in statfs and fstatfs of files on it (zero sizes become plausible ones). Repeatable.")
+    private List<String> fakeFilesystems = List.of();
+
+    @Option(names = "--fake-uname-release", paramLabel = "VERSION",
+            description = "Make uname report VERSION as the kernel release (uname -r).")
+    private String fakeUnameRelease;
+
+    /** The disguise of --fake-fs and --fake-uname-release while the command runs, else null. */
+    private FilesystemDisguise disguise;
+
     @Parameters(arity = "1..*", paramLabel = "CMD", description = "The command and its arguments.")
     private List<String> command;
 
@@ -134,6 +154,22 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        FilesystemDisguise.Builder disguises = disguises();
+        if (disguises == null) {
+            return runWithOptions();
+        }
+        try (FilesystemDisguise built = disguises.build()) {
+            disguise = built;
+            return runWithOptions();
+        } catch (IOException e) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("k3s-launcher: cannot make the directory for rewritten mount tables: " + e);
+            return ExitCodes.LAUNCHER_FAILED;
+        }
+    }
+
+    /** Runs the command as the options other than the disguise's say. */
+    private Integer runWithOptions() throws InterruptedException {
         BindMap bindMap = bindMap();
         PrintWriter err = spec.commandLine().getErr();
         SysctlTree tree = null;
@@ -191,7 +227,8 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private Tracer.Builder tracer(TraceHandler handler) {
-        Tracer.Builder builder = Tracer.builder().mode(mode).handler(handler);
+        Tracer.Builder builder = Tracer.builder().mode(mode)
+                .handler(disguise == null ? handler : HandlerChain.of(handler, disguise));
         if (cpu != null) {
             try {
                 builder.pinToCpu(cpu);
@@ -257,6 +294,33 @@ final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usageError("--bind: " + e.getMessage());
         }
+    }
+
+    /** The disguise of --fake-fs and --fake-uname-release, checked; null when neither is given. */
+    private FilesystemDisguise.Builder disguises() {
+        if (fakeFilesystems.isEmpty() && fakeUnameRelease == null) {
+            return null;
+        }
+        FilesystemDisguise.Builder builder = FilesystemDisguise.builder();
+        for (String fake : fakeFilesystems) {
+            int split = fake.lastIndexOf('=');
+            if (split < 0) {
+                throw usageError("--fake-fs wants PATH=FSTYPE, got '" + fake + "'");
+            }
+            try {
+                builder.mount(fake.substring(0, split), FilesystemType.named(fake.substring(split + 1)));
+            } catch (IllegalArgumentException e) {
+                throw usageError("--fake-fs: " + e.getMessage());
+            }
+        }
+        if (fakeUnameRelease != null) {
+            try {
+                builder.release(fakeUnameRelease);
+            } catch (IllegalArgumentException e) {
+                throw usageError("--fake-uname-release: " + e.getMessage());
+            }
+        }
+        return builder;
     }
 
     private ParameterException usageError(String message) {

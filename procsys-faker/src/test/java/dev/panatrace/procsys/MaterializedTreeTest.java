@@ -1,6 +1,7 @@
 package dev.panatrace.procsys;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -70,17 +71,24 @@ class MaterializedTreeTest {
     }
 
     @Test
-    void successfulWritesRewriteTheFileInPlace() throws IOException {
+    void successfulWritesReplaceTheFileWhole() throws IOException {
         SysctlTree tree = k3s();
         Path dir = temp.resolve("procsys");
         try (MaterializedTree files = tree.materialize(dir)) {
             Path file = files.root().resolve("net/netfilter/nf_conntrack_max");
             Object inode = inode(file);
-            assertEquals(WriteResult.OK, tree.write("net.netfilter.nf_conntrack_max", "2147483647"));
-            assertEquals("2147483647\n", Files.readString(file));
+            try (var before = Files.newInputStream(file)) {
+                assertEquals(WriteResult.OK, tree.write("net.netfilter.nf_conntrack_max", "2147483647"));
+                assertEquals("2147483647\n", Files.readString(file));
+                // A new file, renamed into place: a reader that opened the old one never sees a mix.
+                assertNotEquals(inode, inode(file));
+                assertEquals(tree.read("net.netfilter.nf_conntrack_max").isPresent(), true);
+                assertTrue(new String(before.readAllBytes()).matches("\\d+\n"));
+            }
             assertEquals(WriteResult.OK, tree.write("net.netfilter.nf_conntrack_max", "7\n"));
             assertEquals("7\n", Files.readString(file));
-            assertEquals(inode, inode(file));
+            assertEquals(0, Files.list(dir.resolveSibling(dir.getFileName() + ".staging")).count(),
+                    "nothing left in the staging directory");
             assertEquals(WriteResult.EINVAL, tree.write("net.netfilter.nf_conntrack_max", "seven"));
             assertEquals("7\n", Files.readString(file));
 

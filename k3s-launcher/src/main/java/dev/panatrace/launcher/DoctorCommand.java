@@ -1,0 +1,198 @@
+package dev.panatrace.launcher;
+
+import dev.panatrace.ptrace.SyscallSet;
+import dev.panatrace.ptrace.TraceFailedException;
+import dev.panatrace.ptrace.TraceHandler;
+import dev.panatrace.ptrace.TraceMode;
+import dev.panatrace.ptrace.TraceSession;
+import dev.panatrace.ptrace.Tracer;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code k3s-launcher doctor}: checks what this machine offers k3s, one line per check, and what the
+ * launcher will do about each gap. Changes nothing: /proc/sys write permission is checked with access(2).
+ */
+@Command(name = DoctorCommand.NAME,
+        mixinStandardHelpOptions = true,
+        versionProvider = LauncherVersion.class,
+        description = "Checks this machine for running k3s under the launcher: ptrace, seccomp, the root "
+                + "filesystem, /dev/kmsg, mount propagation, cgroups, CNI plugins, overlay, the kubelet sysctls "
+                + "and the kernel. One line per check: a mark (\u2713 or \u2717), what was seen, and what the "
+                + "launcher does about it. Nothing is changed.",
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"0:k3s can run here, with the workarounds shown",
+            "1:a blocker has no workaround (lines marked 'blocker')", "2:usage error"})
+final class DoctorCommand implements Callable<Integer> {
+    static final String NAME = "doctor";
+
+    /** The keys kubelet's setupKernelTunables reads and writes; unreadable or unwritable is fatal for it. */
+    static final List<String> KUBELET_SYSCTLS = List.of("vm/overcommit_memory", "vm/panic_on_oom", "kernel/panic",
+            "kernel/panic_on_oops", "kernel/keys/root_maxkeys", "kernel/keys/root_maxbytes");
+
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--cni-bin-dir", paramLabel = "DIR",
+            description = "Where kubelet looks for CNI plugins (default: /opt/cni/bin; /usr/lib/cni is checked too).")
+    private Path cniBinDir = HostFacts.DEFAULT_CNI_BIN_DIR;
+
+    /**
+     * One check's result.
+     *
+     * @param ok whether the machine is fine here as it is
+     * @param topic what was checked
+     * @param seen what was found
+     * @param action what the launcher does about it
+     * @param blocker whether k3s cannot run here because of it, whatever the launcher does
+     */
+    record Check(boolean ok, String topic, String seen, String action, boolean blocker) {
+        String line() {
+            return (ok ? "\u2713 " : "\u2717 ") + topic + ": " + seen + " \u2014 " + action
+                    + (blocker ? " [blocker]" : "");
+        }
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        HostFacts facts = HostFacts.probe(cniBinDir);
+        List<Check> checks = new ArrayList<>();
+        checks.add(kernel(facts));
+        checks.addAll(ptrace());
+        checks.addAll(checks(facts));
+        PrintWriter out = spec.commandLine().getOut();
+        checks.forEach(check -> out.println(check.line()));
+        boolean blocked = checks.stream().anyMatch(Check::blocker);
+        out.println(blocked ? "k3s cannot run here: see the lines marked [blocker]"
+                : "k3s can run here under the launcher, with the workarounds above");
+        out.flush();
+        return blocked ? 1 : 0;
+    }
+
+    private static Check kernel(HostFacts facts) {
+        if (facts.gvisor()) {
+            return new Check(true, "kernel", "gVisor (release " + facts.kernelRelease() + ")",
+                    "the engine probes the seccomp stop order and uses GETREGSET, as gVisor needs", false);
+        }
+        return new Check(true, "kernel", "Linux " + facts.kernelRelease(), "nothing to do", false);
+    }
+
+    /** Spawns {@code true} under the engine: proves ptrace works and shows whether seccomp filters install. */
+    private static List<Check> ptrace() throws InterruptedException {
+        TraceHandler openatOnly = new TraceHandler() {
+            @Override
+            public SyscallSet syscalls() {
+                return SyscallSet.of("openat");
+            }
+        };
+        try (TraceSession session = Tracer.builder().mode(TraceMode.SECCOMP).handler(openatOnly)
+                .spawn(List.of("true"))) {
+            Optional<?> ended = session.waitFor(PROBE_TIMEOUT);
+            if (ended == null) {
+                return List.of(new Check(false, "ptrace", "a traced 'true' did not end within " + PROBE_TIMEOUT.toSeconds()
+                        + " s", "none: the engine cannot run k3s", true));
+            }
+            Check ptrace = new Check(true, "ptrace", "a traced 'true' ran to its end", "k3s runs under the engine",
+                    false);
+            Check seccomp = session.mode() == TraceMode.SECCOMP
+                    ? new Check(true, "seccomp", "a seccomp filter installed in the traced command",
+                            "only path syscalls stop", false)
+                    : new Check(false, "seccomp", "no seccomp filter could be installed",
+                            "every syscall stops (PTRACE_SYSCALL): k3s runs, slower", false);
+            return List.of(ptrace, seccomp);
+        } catch (TraceFailedException e) {
+            return List.of(new Check(false, "ptrace", "not permitted: " + e.getMessage(),
+                    "none: the engine cannot run k3s", true));
+        }
+    }
+
+    private static List<Check> checks(HostFacts facts) {
+        List<Check> checks = new ArrayList<>();
+        checks.add(facts.rootFsSupportedByCadvisor()
+                ? new Check(true, "root filesystem", facts.rootFsType() + " with usable stats", "nothing to do", false)
+                : new Check(false, "root filesystem", facts.rootFsType()
+                        + (facts.rootFsStatsWork() ? "" : ", statfs gives no size") + ", which cAdvisor cannot use",
+                        "kubelet args image-gc and local-storage-capacity-isolation=false; workers may still fail "
+                                + "after 30-60 s, a control plane (server --control-plane-only) works", false));
+        checks.add(facts.kmsgReadable()
+                ? new Check(true, "/dev/kmsg", "readable", "nothing to do", false)
+                : new Check(false, "/dev/kmsg", "missing or unreadable", facts.unshare()
+                        ? "bind /dev/null over it in k3s's mount namespace (dev-kmsg)"
+                        : "none: unshare is not on the PATH; workers fail, a control plane works", false));
+        checks.add(facts.rootShared()
+                ? new Check(true, "mount propagation", "/ is shared", "nothing to do", false)
+                : new Check(false, "mount propagation", "/ is not shared", facts.unshare()
+                        ? "mount --make-rshared / in k3s's mount namespace (mount-propagation)"
+                        : "none: unshare is not on the PATH; workers fail, a control plane works", false));
+        boolean controllers = facts.cgroupControllers().containsAll(List.of("cpu", "memory", "pids"));
+        checks.add(new Check(controllers, "cgroups", facts.cgroupVersion() + ", controllers "
+                + (facts.cgroupControllers().isEmpty() ? "none" : String.join(" ", facts.cgroupControllers())),
+                controllers ? "nothing to do" : "none: kubelet needs cpu, memory and pids; a control plane works",
+                false));
+        checks.add(cni(facts));
+        checks.add(facts.overlayUsable()
+                ? new Check(true, "overlay", "overlay can mount", "nothing to do", false)
+                : new Check(false, "overlay", "overlay cannot mount here", facts.fuseOverlayfs()
+                        ? "--snapshotter=fuse-overlayfs" : "--snapshotter=native (fuse-overlayfs not usable)", false));
+        checks.add(sysctls());
+        if (!facts.vxlan() || !facts.ipset() || facts.gvisor()) {
+            checks.add(new Check(false, "network", (facts.vxlan() && !facts.gvisor() ? "vxlan present" : "no vxlan")
+                    + ", " + (facts.ipset() && !facts.gvisor() ? "ipset present" : "no ipset"),
+                    "server --sandbox-network offers --flannel-backend=none / --disable-network-policy", false));
+        } else {
+            checks.add(new Check(true, "network", "vxlan and ipset present", "nothing to do", false));
+        }
+        return checks;
+    }
+
+    private static Check cni(HostFacts facts) {
+        List<String> seen = new ArrayList<>();
+        boolean anyPlugin = false;
+        for (Path dir : List.of(facts.cniBinDir(), Path.of("/usr/lib/cni"))) {
+            if (!Files.isDirectory(dir)) {
+                seen.add(dir + " missing");
+                continue;
+            }
+            HostFacts.CniEntries entries = HostFacts.CniEntries.of(dir);
+            seen.add(dir + ": " + entries.files().size() + " files, " + entries.symlinks().size() + " links");
+            anyPlugin |= !entries.files().isEmpty() || !entries.symlinks().isEmpty();
+        }
+        if (!facts.cniSymlinks().isEmpty()) {
+            return new Check(false, "CNI plugins", String.join("; ", seen),
+                    "copy the real files over the links in " + facts.cniBinDir() + " (cni-plugins)", false);
+        }
+        return anyPlugin ? new Check(true, "CNI plugins", String.join("; ", seen), "nothing to do", false)
+                : new Check(false, "CNI plugins", String.join("; ", seen),
+                        "none needed for k3s's bundled plugins; pods of other CNIs will not start", false);
+    }
+
+    /** Readable and writable as access(2) says; never opened for writing, so the host stays as it is. */
+    private static Check sysctls() {
+        List<String> problems = new ArrayList<>();
+        for (String key : KUBELET_SYSCTLS) {
+            Path file = Path.of("/proc/sys", key);
+            if (!Files.isReadable(file)) {
+                problems.add(key + " unreadable");
+            } else if (!Files.isWritable(file)) {
+                problems.add(key + " read-only");
+            }
+        }
+        return problems.isEmpty()
+                ? new Check(true, "kubelet sysctls", "all six readable and writable",
+                        "served from the profile anyway, so the host's values stay unchanged", false)
+                : new Check(false, "kubelet sysctls", String.join(", ", problems),
+                        "served from the profile: kubelet reads and writes its virtual /proc/sys", false);
+    }
+}

@@ -1,0 +1,300 @@
+package dev.panatrace.launcher;
+
+import dev.panatrace.procsys.Missing;
+import dev.panatrace.procsys.ProcSysServer;
+import dev.panatrace.procsys.ProfileException;
+import dev.panatrace.procsys.SysctlTree;
+import dev.panatrace.ptrace.CommandNotFoundException;
+import dev.panatrace.ptrace.ExitStatus;
+import dev.panatrace.ptrace.TraceFailedException;
+import dev.panatrace.ptrace.TraceMode;
+import dev.panatrace.ptrace.TraceSession;
+import dev.panatrace.ptrace.TraceStats;
+import dev.panatrace.ptrace.Tracer;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * Runs a planned k3s node under the engine until it ends: applies the file workarounds, serves the profile
+ * as k3s's /proc/sys, passes SIGINT, SIGTERM and SIGHUP on, reports when k3s is up and how long it has
+ * run, and restarts it with back-off when it dies on its own, up to a limit.
+ */
+final class NodeSupervisor {
+    private static final Duration FIRST_BACK_OFF = Duration.ofSeconds(1);
+    private static final Duration LONGEST_BACK_OFF = Duration.ofSeconds(30);
+    /** A run this long proves the node healthy again: the next death waits the first back-off. */
+    private static final Duration HEALTHY_RUN = Duration.ofMinutes(5);
+
+    private final NodePlan plan;
+    private final int maxRestarts;
+    private final Duration statusInterval;
+    private final String name;
+    private final PrintWriter err;
+    private final Object stopLock = new Object();
+    private boolean stopRequested;
+    private final AtomicReference<TraceSession> current = new AtomicReference<>();
+
+    NodeSupervisor(NodePlan plan, int maxRestarts, Duration statusInterval, String name, PrintWriter err) {
+        this.plan = plan;
+        this.maxRestarts = maxRestarts;
+        this.statusInterval = statusInterval;
+        this.name = name;
+        this.err = err;
+    }
+
+    /**
+     * Plans the node that {@code options} ask for on this machine and runs it; what {@code server} and
+     * {@code agent} do.
+     */
+    static int launch(CommandSpec spec, NodeOptions options, NodeRequest.Role role, boolean controlPlaneOnly)
+            throws InterruptedException {
+        CommandLine where = spec.commandLine();
+        PrintWriter err = where.getErr();
+        NodeRequest request = options.request(where, role, controlPlaneOnly, options.k3sArgs);
+        SysctlTree tree;
+        try {
+            tree = SysctlTree.builder().profile(ProfileLoader.load(options.profile).withOverrides(options.overrides))
+                    .missing(Missing.PASSTHROUGH).build();
+        } catch (ProfileException | ProfileLoader.ProfileUnavailable e) {
+            err.println(spec.qualifiedName() + ": " + e.getMessage());
+            err.flush();
+            return CommandLine.ExitCode.USAGE;
+        }
+        NodePlan plan = NodePlan.of(request, HostFacts.probe(options.cniBinDir));
+        NodeSupervisor supervisor = new NodeSupervisor(plan, options.maxRestarts,
+                Duration.ofSeconds(options.statusIntervalSeconds), role.command(), err);
+        ProcSysServer.Builder server = ProcSysServer.builder(tree);
+        if (options.traceLog == null) {
+            return supervisor.run(server);
+        }
+        try (RewriteLog log = RewriteLog.open(options.traceLog)) {
+            return supervisor.run(server.log(log));
+        } catch (IOException e) {
+            err.println("k3s-launcher: cannot write the trace log to " + options.traceLog + ": " + e);
+            err.flush();
+            return ExitCodes.LAUNCHER_FAILED;
+        }
+    }
+
+    /** Logs the workarounds, applies the file ones and runs k3s; returns the launcher's exit status. */
+    int run(ProcSysServer.Builder server) throws InterruptedException {
+        for (NodePlan.Decision decision : plan.decisions()) {
+            say("workaround " + decision.workaround().label() + ": " + decision.status().label() + ": "
+                    + decision.reason());
+        }
+        if (plan.applies(Workaround.CNI_PLUGINS)) {
+            try {
+                copyCniPlugins();
+            } catch (IOException e) {
+                say("cannot copy the CNI plugins: " + e);
+                return ExitCodes.LAUNCHER_FAILED;
+            }
+        }
+        try (ProcSysServer served = server.build()) {
+            return supervise(served);
+        } catch (IOException e) {
+            say("cannot materialize the /proc/sys tree: " + e);
+            return ExitCodes.LAUNCHER_FAILED;
+        }
+    }
+
+    /** Replaces each symbolic link in the CNI directory by a copy of the file it leads to. */
+    private void copyCniPlugins() throws IOException {
+        Path dir = plan.facts().cniBinDir();
+        for (String plugin : plan.facts().cniSymlinks()) {
+            Path link = dir.resolve(plugin);
+            Path target = link.toRealPath();
+            // Copied beside the link and renamed over it, so kubelet never sees a half-written plugin.
+            Path partial = dir.resolve("." + plugin + ".k3s-launcher");
+            Files.copy(target, partial, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+            Files.move(partial, link, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            say("workaround cni-plugins: copied " + target + " over the link " + link);
+        }
+    }
+
+    private int supervise(ProcSysServer served) throws InterruptedException {
+        Map<String, String> environment = new HashMap<>(System.getenv());
+        environment.putAll(plan.addedEnvironment());
+        Tracer.Builder tracer = Tracer.builder().mode(TraceMode.SECCOMP).handler(served).environment(environment);
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("k3s-launcher-kill-node").unstarted(() -> {
+            TraceSession session = current.get();
+            if (session != null && !session.isDone()) {
+                session.kill();
+            }
+        }));
+        ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("k3s-launcher-status").factory());
+        try (SignalForwarder forwarder = SignalForwarder.install()) {
+            Duration backOff = FIRST_BACK_OFF;
+            for (int restarts = 0; ; restarts++) {
+                long started = System.nanoTime();
+                TraceSession session;
+                try {
+                    session = tracer.spawn(plan.command());
+                } catch (CommandNotFoundException e) {
+                    say(e.getMessage());
+                    return ExitCodes.COMMAND_NOT_FOUND;
+                } catch (TraceFailedException e) {
+                    say("cannot trace " + plan.command().getFirst() + ": " + e.getMessage());
+                    return ExitCodes.LAUNCHER_FAILED;
+                }
+                current.set(session);
+                say("k3s " + plan.request().role().command() + " is up (pid " + session.pid()
+                        + (restarts > 0 ? ", restart " + restarts + " of " + maxRestarts : "") + ")");
+                var status = clock.scheduleAtFixedRate(() -> say("k3s " + plan.request().role().command()
+                        + " has been up for " + format(Duration.ofNanos(System.nanoTime() - started))
+                        + " (pid " + session.pid() + ")"),
+                        statusInterval.toMillis(), statusInterval.toMillis(), TimeUnit.MILLISECONDS);
+                forwarder.forwardTo(new StopRecordingSession(session));
+                ExitStatus ended;
+                try (session) {
+                    ended = session.waitFor().orElseThrow(() -> new IllegalStateException(
+                            "the k3s process was detached from its trace"));
+                } catch (TraceFailedException e) {
+                    say(e.getMessage());
+                    return ExitCodes.LAUNCHER_FAILED;
+                } finally {
+                    status.cancel(false);
+                }
+                Duration ran = Duration.ofNanos(System.nanoTime() - started);
+                say("k3s " + plan.request().role().command() + " ended: " + describe(ended) + " after " + format(ran));
+                if (stopped() || restarts >= maxRestarts) {
+                    return ended.shellStatus();
+                }
+                if (ran.compareTo(HEALTHY_RUN) >= 0) {
+                    backOff = FIRST_BACK_OFF;
+                }
+                say("restarting k3s in " + format(backOff) + " (restart " + (restarts + 1) + " of " + maxRestarts + ")");
+                if (awaitStop(backOff)) {
+                    return ended.shellStatus();
+                }
+                backOff = backOff.multipliedBy(2).compareTo(LONGEST_BACK_OFF) > 0 ? LONGEST_BACK_OFF
+                        : backOff.multipliedBy(2);
+            }
+        } finally {
+            clock.shutdownNow();
+        }
+    }
+
+    private static String describe(ExitStatus status) {
+        return status.killedBySignal() ? "killed by signal " + status.signal() : "exit status " + status.code();
+    }
+
+    /** Minutes and seconds, or seconds with a fraction below one second. */
+    static String format(Duration duration) {
+        long seconds = duration.toSeconds();
+        if (seconds == 0) {
+            return duration.toMillis() + " ms";
+        }
+        return seconds >= 60 ? seconds / 60 + "m " + seconds % 60 + "s" : seconds + "s";
+    }
+
+    private boolean stopped() {
+        synchronized (stopLock) {
+            return stopRequested;
+        }
+    }
+
+    /** Waits out a back-off; true when a forwarded signal asked the node to stop meanwhile. */
+    private boolean awaitStop(Duration wait) throws InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        synchronized (stopLock) {
+            while (!stopRequested) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(stopLock, left);
+            }
+            return true;
+        }
+    }
+
+    private void say(String message) {
+        synchronized (err) {
+            err.println("k3s-launcher " + name + ": " + message);
+            err.flush();
+        }
+    }
+
+    /**
+     * The running k3s as {@link SignalForwarder} sees it: a signal it forwards is also a request that the
+     * node stop, so the supervisor does not restart what the user ended.
+     */
+    private final class StopRecordingSession implements TraceSession {
+        private final TraceSession session;
+
+        StopRecordingSession(TraceSession session) {
+            this.session = session;
+        }
+
+        @Override
+        public void signal(int signal) {
+            synchronized (stopLock) {
+                stopRequested = true;
+                stopLock.notifyAll();
+            }
+            if (!session.isDone()) {
+                session.signal(signal);
+            }
+        }
+
+        @Override
+        public int pid() {
+            return session.pid();
+        }
+
+        @Override
+        public Optional<ExitStatus> waitFor() throws InterruptedException {
+            return session.waitFor();
+        }
+
+        @Override
+        public Optional<ExitStatus> waitFor(Duration timeout) throws InterruptedException {
+            return session.waitFor(timeout);
+        }
+
+        @Override
+        public boolean isDone() {
+            return session.isDone();
+        }
+
+        @Override
+        public void kill() {
+            session.kill();
+        }
+
+        @Override
+        public void detach() {
+            session.detach();
+        }
+
+        @Override
+        public TraceMode mode() {
+            return session.mode();
+        }
+
+        @Override
+        public TraceStats stats() {
+            return session.stats();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            session.close();
+        }
+    }
+}

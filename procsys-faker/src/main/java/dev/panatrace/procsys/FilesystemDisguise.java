@@ -1,0 +1,499 @@
+package dev.panatrace.procsys;
+
+import dev.panatrace.ptrace.EntryAction;
+import dev.panatrace.ptrace.ErrnoException;
+import dev.panatrace.ptrace.ExitStatus;
+import dev.panatrace.ptrace.Syscall;
+import dev.panatrace.ptrace.SyscallSet;
+import dev.panatrace.ptrace.TraceHandler;
+import dev.panatrace.ptrace.Tracee;
+import dev.panatrace.ptrace.paths.LexicalResolver;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Presents chosen mounts of traced programs as another, widely supported filesystem type, consistently
+ * across the mount tables, {@code statfs} and {@code fstatfs}; optionally also changes the kernel
+ * release {@code uname} reports. Made for cAdvisor, which takes a filesystem's type from
+ * {@code /proc/self/mountinfo}, finds a path's mount by matching {@code stat}'s {@code st_dev} with
+ * mountinfo's {@code maj:min}, and its sizes from {@code statfs}.
+ *
+ * <pre>{@code
+ * try (FilesystemDisguise disguise = FilesystemDisguise.builder().mount("/", FilesystemType.XFS).build();
+ *      TraceSession trace = Tracer.builder().handler(disguise).spawn(List.of("stat", "-f", "-c", "%T", "/"))) {
+ *     trace.waitFor();                              // prints xfs
+ * }
+ * }</pre>
+ *
+ * <h2>Mount tables</h2>
+ * An open for reading of {@code /proc/self/mountinfo}, {@code /proc/thread-self/mountinfo},
+ * {@code /proc/PID/mountinfo}, {@code /proc/PID/task/TID/mountinfo}, {@code /proc/mounts},
+ * {@code /proc/self/mounts}, {@code /proc/thread-self/mounts} or {@code /proc/PID[/task/TID]/mounts}
+ * (absolute paths) reads the real table of the thread the path names ({@code self} and
+ * {@code thread-self}: the calling thread), rewrites it with a {@link MountTableRewriter}, writes the
+ * result to a new file (mode 0600, in a private 0700 directory) and opens that instead. The file is
+ * unlinked as soon as the open returns, so it lives as long as the descriptor. Since the whole table is
+ * made at open, reads of any size, seeks and re-reads see one consistent file. A link such as
+ * {@code /proc/self/fd/N} of such a descriptor names the private file. Numbered paths are served only
+ * to threads in the tracer's pid namespace, and nothing to a thread that cannot reach the private
+ * directory at the tracer's path (another root or mount namespace without it).
+ *
+ * <h2>statfs and fstatfs</h2>
+ * When the path (or descriptor) lies on a disguised mount (its {@code st_dev}, looked up through
+ * {@code /proc/TID/root}, {@code /proc/TID/cwd} or {@code /proc/TID/fd/N}, is the {@code maj:min} of a
+ * disguised mount point in the thread's mountinfo), a successful call's {@code f_type} becomes the
+ * type's magic; zero block or inode counts become plausible non-zero ones, real non-zero ones are kept.
+ * The path is read after any redirection by handlers earlier in a {@link HandlerChain}, so it is the
+ * path the kernel looks up.
+ */
+public final class FilesystemDisguise implements TraceHandler, AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(FilesystemDisguise.class.getName());
+
+    /** From {@code <asm-generic/fcntl.h>}, the same on x86_64 and aarch64. */
+    private static final int O_ACCMODE = 03;
+    private static final int O_RDONLY = 0;
+    /** {@code struct utsname} has six fields of this size; release is the third (sys/utsname.h). */
+    private static final int UTSNAME_FIELD = 65;
+    private static final int UTSNAME_RELEASE = 2 * UTSNAME_FIELD;
+    /** {@code struct statfs} on x86_64 and aarch64: seven 64-bit words, fsid, then namelen, frsize, flags, spare. */
+    private static final int STATFS_SIZE = 120;
+    private static final int F_BSIZE = 8;
+    private static final int F_BLOCKS = 16;
+    private static final int F_BFREE = 24;
+    private static final int F_BAVAIL = 32;
+    private static final int F_FILES = 40;
+    private static final int F_FFREE = 48;
+    private static final int F_FRSIZE = 72;
+    /** Sizes shown for a disguised filesystem whose real counts are zero: 64 GiB of 4 KiB blocks, 4 Mi inodes. */
+    private static final long PLAUSIBLE_BLOCK_SIZE = 4096;
+    private static final long PLAUSIBLE_BLOCKS = 1L << 24;
+    private static final long PLAUSIBLE_FILES = 1L << 22;
+
+    private static final Pattern MOUNT_TABLE = Pattern.compile(
+            "/proc/(?:(self|thread-self)|([0-9]+)(?:/task/([0-9]+))?)/(mountinfo|mounts)|/proc/(mounts)");
+
+    /** What an entry stop asked to do at the exit. */
+    private sealed interface Pending {}
+
+    /** Unlink the private file an open was redirected to. */
+    private record RedirectedOpen(Path file) implements Pending {}
+
+    /** Present the {@code struct statfs} at {@code buffer} as {@code type}'s. */
+    private record StatfsResult(long buffer, FilesystemType type) implements Pending {}
+
+    /** Write the configured release into the {@code struct utsname} at {@code buffer}. */
+    private record UnameResult(long buffer) implements Pending {}
+
+    private final MountTableRewriter rewriter;
+    private final Map<String, FilesystemType> mounts;
+    private final byte[] release;
+    private final Path directory;
+    private final Object directoryKey;
+    private final String ownPidNamespace;
+    private final Thread deleteOnExit;
+    /** By tid; tracer thread only. */
+    private final Map<Integer, Pending> pending = new HashMap<>();
+    private long tablesServed;
+
+    private FilesystemDisguise(Map<String, FilesystemType> mounts, String release, Path directory) throws IOException {
+        this.mounts = Map.copyOf(mounts);
+        this.rewriter = new MountTableRewriter(mounts);
+        this.release = release == null ? null : release.getBytes(StandardCharsets.US_ASCII);
+        this.directory = directory;
+        this.directoryKey = Files.readAttributes(directory, BasicFileAttributes.class).fileKey();
+        this.ownPidNamespace = link(Path.of("/proc/self/ns/pid"));
+        this.deleteOnExit = Thread.ofPlatform().name("fs-disguise-delete-" + directory.getFileName())
+                .unstarted(this::deleteFiles);
+        Runtime.getRuntime().addShutdownHook(deleteOnExit);
+    }
+
+    /**
+     * A builder without disguised mounts or release.
+     *
+     * @return a builder making its private directory under {@code java.io.tmpdir}
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Options of a {@link FilesystemDisguise}. */
+    public static final class Builder {
+        private final Map<String, FilesystemType> mounts = new LinkedHashMap<>();
+        private String release;
+        private Path parent = Path.of(System.getProperty("java.io.tmpdir"));
+
+        private Builder() {}
+
+        /**
+         * Presents the mount at {@code mountPoint} as {@code type}.
+         *
+         * @param mountPoint an absolute path, as it appears (unescaped) in the tracee's mount table
+         * @param type the type to show
+         * @return this builder
+         * @throws IllegalArgumentException if the path is not absolute and normalized
+         */
+        public Builder mount(String mountPoint, FilesystemType type) {
+            Objects.requireNonNull(type, "type");
+            if (!mountPoint.startsWith("/") || !Path.of(mountPoint).normalize().toString().equals(mountPoint)) {
+                throw new IllegalArgumentException("a mount point must be an absolute normalized path, got '"
+                        + mountPoint + "'");
+            }
+            mounts.put(mountPoint, type);
+            return this;
+        }
+
+        /**
+         * Makes {@code uname} report {@code release} as the kernel release ({@code uname -r}).
+         *
+         * @param release printable ASCII, at most 64 bytes
+         * @return this builder
+         * @throws IllegalArgumentException for a longer or non-ASCII release
+         */
+        public Builder release(String release) {
+            if (!release.matches("[!-~]{1," + (UTSNAME_FIELD - 1) + "}")) {
+                throw new IllegalArgumentException("a release must be 1 to " + (UTSNAME_FIELD - 1)
+                        + " printable ASCII characters without spaces, got '" + release + "'");
+            }
+            this.release = release;
+            return this;
+        }
+
+        /**
+         * Where to create the private directory for rewritten mount tables (default {@code java.io.tmpdir}).
+         *
+         * @param parent an existing directory whose real path is printable ASCII
+         * @return this builder
+         */
+        public Builder directory(Path parent) {
+            this.parent = Objects.requireNonNull(parent, "parent");
+            return this;
+        }
+
+        /**
+         * Makes the handler and its private directory.
+         *
+         * @return the handler; close it to delete the directory
+         * @throws IOException if the directory cannot be created
+         * @throws IllegalArgumentException if the directory's real path is not printable ASCII
+         */
+        public FilesystemDisguise build() throws IOException {
+            Path directory = Files.createTempDirectory(parent, "panatrace-fs-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"))).toRealPath();
+            if (!directory.toString().matches("[ -~]+")) {
+                Files.delete(directory);
+                throw new IllegalArgumentException("the directory's path is not printable ASCII: " + directory);
+            }
+            return new FilesystemDisguise(mounts, release, directory);
+        }
+    }
+
+    /** The disguised mount points and their types. */
+    public Map<String, FilesystemType> mounts() {
+        return mounts;
+    }
+
+    /** The release {@code uname} reports, if one is configured. */
+    public Optional<String> release() {
+        return release == null ? Optional.empty() : Optional.of(new String(release, StandardCharsets.US_ASCII));
+    }
+
+    /** The private directory rewritten mount tables are written to; deleted by {@link #close()}. */
+    public Path directory() {
+        return directory;
+    }
+
+    /** How many opens of a mount table were served a rewritten copy so far. */
+    public long tablesServed() {
+        return tablesServed;
+    }
+
+    /** The opens, {@code statfs}, {@code fstatfs}, and {@code uname} when a release is configured. */
+    @Override
+    public SyscallSet syscalls() {
+        return release == null ? SyscallSet.of("open", "openat", "openat2", "statfs", "fstatfs")
+                : SyscallSet.of("open", "openat", "openat2", "statfs", "fstatfs", "uname");
+    }
+
+    /** True: opens of mount tables are pointed at a private file. */
+    @Override
+    public boolean usesScratchMemory() {
+        return true;
+    }
+
+    /** Redirects a mount table's open, or notes what to change at the exit. */
+    @Override
+    public EntryAction onSyscallEntry(Syscall call) {
+        int tid = call.tracee().tid();
+        discard(pending.remove(tid));
+        Pending what = switch (call.name()) {
+            case "open" -> mountTable(call, 0, call.arg(1));
+            case "openat" -> mountTable(call, 1, call.arg(2));
+            case "openat2" -> mountTable(call, 1, openHowFlags(call));
+            case "statfs" -> statfs(call);
+            case "fstatfs" -> fstatfs(call);
+            case "uname" -> release == null ? null : new UnameResult(call.arg(0));
+            default -> null;
+        };
+        if (what == null) {
+            return EntryAction.CONTINUE;
+        }
+        pending.put(tid, what);
+        return EntryAction.OBSERVE_EXIT;
+    }
+
+    /** Completes what the entry began. */
+    @Override
+    public void onSyscallExit(Syscall call) {
+        switch (pending.remove(call.tracee().tid())) {
+            case RedirectedOpen open -> discard(open);
+            case StatfsResult statfs -> disguiseStatfs(call, statfs);
+            case UnameResult uname -> writeRelease(call, uname);
+            case null -> { }
+        }
+    }
+
+    /** Drops what a thread that ended had pending. */
+    @Override
+    public void onExit(int tid, int pid, ExitStatus status) {
+        discard(pending.remove(tid));
+    }
+
+    /** Deletes the private directory and any file still in it. */
+    @Override
+    public void close() {
+        deleteFiles();
+        try {
+            Runtime.getRuntime().removeShutdownHook(deleteOnExit);
+        } catch (IllegalStateException e) {
+            // The JVM is exiting; the hook runs deleteFiles again, harmlessly.
+        }
+    }
+
+    private void deleteFiles() {
+        try (Stream<Path> files = Files.walk(directory)) {
+            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            LOG.log(Level.DEBUG, "cannot delete {0}: {1}", directory, e);
+        }
+    }
+
+    /** The {@code flags} of openat2's {@code struct open_how}, its first 64-bit member. */
+    private static long openHowFlags(Syscall call) {
+        try {
+            return ByteBuffer.wrap(call.tracee().read(call.arg(2), Long.BYTES)).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        } catch (ErrnoException e) {
+            return -1;
+        }
+    }
+
+    /** Redirects an open of a mount table for reading to a rewritten copy; null if it is none. */
+    private Pending mountTable(Syscall call, int pathIndex, long flags) {
+        if (flags < 0 || (flags & O_ACCMODE) != O_RDONLY) {
+            return null;
+        }
+        byte[] path = readPath(call, pathIndex);
+        if (path == null || !LexicalResolver.isAbsolute(path)) {
+            return null;
+        }
+        Matcher table = MOUNT_TABLE.matcher(new String(LexicalResolver.normalize(path), StandardCharsets.ISO_8859_1));
+        if (!table.matches()) {
+            return null;
+        }
+        Tracee tracee = call.tracee();
+        String thread;
+        String kind;
+        if (table.group(5) != null) {
+            thread = Integer.toString(tracee.tid());
+            kind = "mounts";
+        } else {
+            kind = table.group(4);
+            if (table.group(1) != null) {
+                thread = Integer.toString(tracee.tid());
+            } else if (sharesPidNamespace(tracee.tid())) {
+                thread = table.group(3) != null ? table.group(2) + "/task/" + table.group(3) : table.group(2);
+            } else {
+                return null;
+            }
+        }
+        if (!seesDirectory(tracee.tid())) {
+            return null;
+        }
+        byte[] real;
+        try {
+            real = Files.readAllBytes(Path.of("/proc/" + thread + "/" + kind));
+        } catch (IOException e) {
+            // The kernel's own answer (ENOENT for a process that is gone) is the right one.
+            return null;
+        }
+        byte[] shown = kind.equals("mountinfo") ? rewriter.rewriteMountInfo(real) : rewriter.rewriteMounts(real);
+        Path file;
+        try {
+            file = Files.createTempFile(directory, kind + "-" + tracee.tid() + "-", "",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.write(file, shown);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot write a rewritten {0} to {1}; the tracee sees the real one: {2}",
+                    kind, directory, e);
+            return null;
+        }
+        call.replaceString(pathIndex, file.toString().getBytes(StandardCharsets.US_ASCII));
+        tablesServed++;
+        return new RedirectedOpen(file);
+    }
+
+    private Pending statfs(Syscall call) {
+        byte[] path = readPath(call, 0);
+        if (path == null || path.length == 0) {
+            return null;
+        }
+        int tid = call.tracee().tid();
+        String name = new String(path, StandardCharsets.ISO_8859_1);
+        Path lookup = LexicalResolver.isAbsolute(path) ? Path.of("/proc/" + tid + "/root" + name)
+                : Path.of("/proc/" + tid + "/cwd/" + name);
+        return onDisguisedMount(tid, lookup).map(type -> (Pending) new StatfsResult(call.arg(1), type)).orElse(null);
+    }
+
+    private Pending fstatfs(Syscall call) {
+        int tid = call.tracee().tid();
+        Path lookup = Path.of("/proc/" + tid + "/fd/" + (int) call.arg(0));
+        return onDisguisedMount(tid, lookup).map(type -> (Pending) new StatfsResult(call.arg(1), type)).orElse(null);
+    }
+
+    /** The type a file is shown as, when its device is that of a disguised mount point in the thread's view. */
+    private Optional<FilesystemType> onDisguisedMount(int tid, Path file) {
+        long device;
+        byte[] mountinfo;
+        try {
+            device = (Long) Files.getAttribute(file, "unix:dev");
+            mountinfo = Files.readAllBytes(Path.of("/proc/" + tid + "/mountinfo"));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+        String majorMinor = major(device) + ":" + minor(device);
+        for (String line : new String(mountinfo, StandardCharsets.ISO_8859_1).split("\n")) {
+            String[] fields = line.split(" ", 6);
+            if (fields.length > 4 && fields[2].equals(majorMinor)) {
+                FilesystemType type = mounts.get(MountTableRewriter.unescape(fields[4]));
+                if (type != null) {
+                    return Optional.of(type);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The major number of a {@code dev_t}, as glibc's {@code gnu_dev_major} decodes it. */
+    static long major(long device) {
+        return ((device >>> 8) & 0xfff) | ((device >>> 32) & ~0xfffL);
+    }
+
+    /** The minor number of a {@code dev_t}, as glibc's {@code gnu_dev_minor} decodes it. */
+    static long minor(long device) {
+        return (device & 0xff) | ((device >>> 12) & ~0xffL);
+    }
+
+    private static void disguiseStatfs(Syscall call, StatfsResult statfs) {
+        if (call.result() != 0) {
+            return;
+        }
+        Tracee tracee = call.tracee();
+        try {
+            ByteBuffer buffer = ByteBuffer.wrap(tracee.read(statfs.buffer(), STATFS_SIZE)).order(ByteOrder.LITTLE_ENDIAN);
+            buffer.putLong(0, statfs.type().magic());
+            if (buffer.getLong(F_BLOCKS) == 0) {
+                if (buffer.getLong(F_BSIZE) == 0) {
+                    buffer.putLong(F_BSIZE, PLAUSIBLE_BLOCK_SIZE);
+                }
+                if (buffer.getLong(F_FRSIZE) == 0) {
+                    buffer.putLong(F_FRSIZE, buffer.getLong(F_BSIZE));
+                }
+                buffer.putLong(F_BLOCKS, PLAUSIBLE_BLOCKS);
+                buffer.putLong(F_BFREE, PLAUSIBLE_BLOCKS / 2);
+                buffer.putLong(F_BAVAIL, PLAUSIBLE_BLOCKS / 2);
+            }
+            if (buffer.getLong(F_FILES) == 0) {
+                buffer.putLong(F_FILES, PLAUSIBLE_FILES);
+                buffer.putLong(F_FFREE, PLAUSIBLE_FILES / 2);
+            }
+            tracee.write(statfs.buffer(), buffer.array());
+        } catch (ErrnoException e) {
+            // The kernel filled the buffer, so it is mapped; a thread that unmapped it meanwhile keeps its data.
+        }
+    }
+
+    private void writeRelease(Syscall call, UnameResult uname) {
+        if (call.result() != 0) {
+            return;
+        }
+        try {
+            call.tracee().write(uname.buffer() + UTSNAME_RELEASE, Arrays.copyOf(release, UTSNAME_FIELD));
+        } catch (ErrnoException e) {
+            // As for statfs: the buffer was just written by the kernel.
+        }
+    }
+
+    private void discard(Pending what) {
+        if (what instanceof RedirectedOpen open) {
+            try {
+                Files.deleteIfExists(open.file());
+            } catch (IOException e) {
+                LOG.log(Level.DEBUG, "cannot delete {0}: {1}", open.file(), e);
+            }
+        }
+    }
+
+    private static byte[] readPath(Syscall call, int index) {
+        try {
+            return call.readString(index);
+        } catch (ErrnoException e) {
+            return null;
+        }
+    }
+
+    /** Whether the thread reaches the private directory at the tracer's path. */
+    private boolean seesDirectory(int tid) {
+        try {
+            // /proc/TID/root resolves in the thread's own root and mount namespace.
+            Object key = Files.readAttributes(Path.of("/proc/" + tid + "/root" + directory), BasicFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS).fileKey();
+            return directoryKey.equals(key);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Whether the thread numbers processes as the tracer does, so /proc/PID names the same process. */
+    private boolean sharesPidNamespace(int tid) {
+        String namespace = link(Path.of("/proc/" + tid + "/ns/pid"));
+        return namespace != null && namespace.equals(ownPidNamespace);
+    }
+
+    private static String link(Path link) {
+        try {
+            return Files.readSymbolicLink(link).toString();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+}

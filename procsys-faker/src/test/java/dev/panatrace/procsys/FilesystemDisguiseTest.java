@@ -1,0 +1,169 @@
+package dev.panatrace.procsys;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.panatrace.ptrace.ExitStatus;
+import dev.panatrace.ptrace.TraceHandler;
+import dev.panatrace.ptrace.TraceSession;
+import dev.panatrace.ptrace.Tracer;
+import dev.panatrace.ptrace.testing.ProcessResult;
+import dev.panatrace.ptrace.testing.Tracees;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link FilesystemDisguise} on real tracees: cAdvisor's view of "/", busybox's mount tables, statfs, uname. */
+@Timeout(60)
+class FilesystemDisguiseTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    @TempDir
+    Path temp;
+
+    private String busybox;
+    /** The type to show for "/": XFS, or btrfs where the root really is XFS. */
+    private FilesystemType shown;
+    private FilesystemDisguise disguise;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        Tracees.assumePtraceAllowed();
+        busybox = Tracees.busybox().toString();
+        shown = realRootType().equals("xfs") ? FilesystemType.BTRFS : FilesystemType.XFS;
+        disguise = FilesystemDisguise.builder().mount("/", shown).release("5.15.0-panatrace").directory(temp).build();
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (disguise != null) {
+            disguise.close();
+        }
+    }
+
+    @Test
+    void cadvisorSeesTheDisguisedTypeOnTheSameDeviceWithSizes() throws Exception {
+        String cadvisor = Tracees.go("cadvisorfs").toString();
+
+        ProcessResult traced = traced(disguise, cadvisor);
+        ProcessResult untraced = Tracees.runUntraced(TIMEOUT, List.of(cadvisor));
+
+        assertEquals(0, traced.exitCode(), traced.stderr());
+        assertEquals("fstype=" + shown.fsName() + " device-match=true blocks>0=true\n", traced.stdout());
+        assertEquals("fstype=" + realRootType() + " device-match=true blocks>0=true\n", untraced.stdout());
+    }
+
+    @Test
+    void statfsAndFstatfsReportTheMagicForAbsoluteAndRelativePaths() throws Exception {
+        String cadvisor = Tracees.go("cadvisorfs").toString();
+        String magic = Long.toHexString(shown.magic());
+
+        ProcessResult go = traced(disguise, cadvisor, "-magic", "-path", "/");
+        ProcessResult stat = traced(disguise, busybox, "sh", "-c",
+                busybox + " stat -f -c %t /; cd /etc && " + busybox + " stat -f -c %t .; " + busybox + " stat -f -c %t /proc");
+
+        assertEquals("statfs=" + magic + " fstatfs=" + magic + "\n", go.stdout(), go.stderr());
+        assertEquals(magic + "\n" + magic + "\n" + "9fa0\n", stat.stdout(), stat.stderr());
+    }
+
+    @Test
+    void mountTablesDifferOnlyInTheDisguisedLine() throws Exception {
+        for (String table : List.of("/proc/self/mountinfo", "/proc/mounts", "/proc/thread-self/mounts")) {
+            ProcessResult untraced = Tracees.runUntraced(TIMEOUT, List.of(busybox, "cat", table));
+            ProcessResult traced = traced(disguise, busybox, "cat", table);
+
+            assertEquals(0, traced.exitCode(), traced.stderr());
+            String[] real = untraced.stdout().split("\n", -1);
+            String[] seen = traced.stdout().split("\n", -1);
+            assertEquals(real.length, seen.length, table);
+            int rewritten = 0;
+            for (int i = 0; i < real.length; i++) {
+                if (!real[i].equals(seen[i])) {
+                    rewritten++;
+                    String[] fields = seen[i].split(" ");
+                    boolean mountinfo = table.endsWith("mountinfo");
+                    assertEquals("/", fields[mountinfo ? 4 : 1], seen[i]);
+                    assertEquals(shown.fsName(), fields[mountinfo ? fields.length - 3 : 2], seen[i]);
+                    if (mountinfo) {
+                        assertEquals(real[i].split(" ")[2], fields[2], "maj:min is kept");
+                    }
+                }
+            }
+            assertEquals(1, rewritten, table + ":\n" + traced.stdout());
+        }
+    }
+
+    @Test
+    void readsOfAnySizeAndOtherNamesOfTheTableSeeTheSameBytes() throws Exception {
+        String whole = traced(disguise, busybox, "cat", "/proc/self/mountinfo").stdout();
+        assertTrue(whole.contains(" - " + shown.fsName() + " "), whole);
+        for (String blockSize : List.of("1", "100", "65536")) {
+            ProcessResult dd = traced(disguise, busybox, "dd", "if=/proc/self/mountinfo", "bs=" + blockSize);
+            assertEquals(whole, dd.stdout(), "bs=" + blockSize + ": " + dd.stderr());
+        }
+        ProcessResult byPid = traced(disguise, busybox, "sh", "-c", "exec " + busybox + " cat /proc/$$/mountinfo");
+        ProcessResult byThread = traced(disguise, busybox, "cat", "/proc/thread-self/mountinfo");
+        assertEquals(whole, byPid.stdout(), byPid.stderr());
+        assertEquals(whole, byThread.stdout(), byThread.stderr());
+        assertEquals(0, Files.list(disguise.directory()).count(), "rewritten tables are unlinked once opened");
+    }
+
+    @Test
+    void unameReportsTheConfiguredRelease() throws Exception {
+        ProcessResult traced = traced(disguise, busybox, "uname", "-r");
+        ProcessResult untraced = Tracees.runUntraced(TIMEOUT, List.of(busybox, "uname", "-r"));
+        ProcessResult system = traced(disguise, busybox, "uname", "-s");
+
+        assertEquals("5.15.0-panatrace\n", traced.stdout(), traced.stderr());
+        assertNotEquals(traced.stdout(), untraced.stdout());
+        assertEquals("Linux\n", system.stdout(), "other fields are kept");
+    }
+
+    @Test
+    void chainedWithAProcSysServerBothAreServed() throws Exception {
+        SysctlTree tree = SysctlTree.builder().profile(SysctlProfile.builtIn("k3s")).missing(Missing.ENOENT).build();
+        try (ProcSysServer server = ProcSysServer.builder(tree).directory(temp).build()) {
+            TraceHandler chain = HandlerChain.of(server, disguise);
+            ProcessResult result = traced(chain, busybox, "sh", "-c",
+                    busybox + " cat /proc/sys/vm/overcommit_memory; " + busybox + " stat -f -c %t /proc/sys/vm; "
+                            + busybox + " stat -f -c %t /; " + busybox + " grep -c ' - " + shown.fsName()
+                            + " ' /proc/self/mountinfo; " + busybox + " uname -r");
+
+            assertEquals("1\n9fa0\n" + Long.toHexString(shown.magic()) + "\n1\n5.15.0-panatrace\n", result.stdout(),
+                    result.stderr());
+        }
+    }
+
+    /** The fstype column of the mountinfo line of "/", as this JVM sees it. */
+    private static String realRootType() throws IOException {
+        String type = null;
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            String[] fields = line.split(" ");
+            if (fields[4].equals("/")) {
+                type = fields[List.of(fields).indexOf("-") + 1];
+            }
+        }
+        assertNotNull(type, "no mount at / in /proc/self/mountinfo");
+        return type;
+    }
+
+    private ProcessResult traced(TraceHandler handler, String... command) throws IOException, InterruptedException {
+        Path out = Files.createTempFile(temp, "stdout", ".txt");
+        Path err = Files.createTempFile(temp, "stderr", ".txt");
+        try (TraceSession session = Tracer.builder().handler(handler).stdout(out).stderr(err).spawn(List.of(command))) {
+            Optional<ExitStatus> status = session.waitFor(TIMEOUT);
+            assertNotNull(status, List.of(command) + " did not end within " + TIMEOUT);
+            return new ProcessResult(status.orElseThrow().shellStatus(), Files.readString(out), Files.readString(err));
+        }
+    }
+}

@@ -1,0 +1,248 @@
+// Command k3sstandin stands in for k3s in the launcher's tests, where no k3s exists.
+//
+//	k3sstandin server|agent [k3s flags...]
+//
+// It appends what it got to the file named by K3SSTANDIN_RECORD ("start", then "arg X" per argument and
+// "env K=V" per environment variable, sorted), then does what a k3s node does first:
+//
+//   - unless the node runs no kubelet (server --disable-agent): the kubelet's /proc/sys sequence (read each
+//     tunable, write it if it differs, read it back), kube-proxy's route_localnet, k3s's conntrack and
+//     forwarding writes; checks that /dev/kmsg can be opened, that / is a shared mount in its mount
+//     namespace, and that every entry of K3SSTANDIN_CNI_BIN_DIR (when set) is a regular file.
+//   - starts two child processes of itself (as k3s starts containerd and its shims), prints "k3s stand-in
+//     up", and waits.
+//
+// On SIGTERM or SIGINT it kills its children, prints "k3s stand-in stopping", and dies of the same signal.
+// A flag --standin-exit=N makes it exit with N once up, as a crashing k3s would.
+//
+// Like kubelet it stops at the first failure: "FAIL <what>: <error>" on stderr and exit 1. Writing the real
+// /proc/sys would change the machine, so it exits 2 before any write unless PANATRACE_SYSCTL_TRACED=1 says
+// that a tracer serves /proc/sys.
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+const procSys = "/proc/sys/"
+
+type tunable struct {
+	key   string
+	value int
+}
+
+// kubeletTunables are kubelet's setupKernelTunables, in a fixed order.
+var kubeletTunables = []tunable{
+	{"vm/overcommit_memory", 1},
+	{"vm/panic_on_oom", 0},
+	{"kernel/panic", 10},
+	{"kernel/panic_on_oops", 1},
+	{"kernel/keys/root_maxkeys", 1000000},
+	{"kernel/keys/root_maxbytes", 25000000},
+}
+
+// k3sWrites are what k3s syssetup writes without reading first.
+var k3sWrites = []tunable{
+	{"net/netfilter/nf_conntrack_tcp_timeout_established", 86400},
+	{"net/netfilter/nf_conntrack_tcp_timeout_close_wait", 3600},
+	{"net/ipv4/conf/all/forwarding", 1},
+	{"net/bridge/bridge-nf-call-iptables", 1},
+}
+
+func fail(what string, err error) {
+	fmt.Fprintf(os.Stderr, "FAIL %s: %v\n", what, err)
+	os.Exit(1)
+}
+
+func get(key string) int {
+	data, err := os.ReadFile(procSys + key)
+	if err != nil {
+		fail("read "+key, err)
+	}
+	value, err := strconv.Atoi(strings.Trim(string(data), " \n"))
+	if err != nil {
+		fail("read "+key, err)
+	}
+	return value
+}
+
+func set(key string, value int) {
+	if err := os.WriteFile(procSys+key, []byte(strconv.Itoa(value)), 0640); err != nil {
+		fail("write "+key, err)
+	}
+	if got := get(key); got != value {
+		fail("read-back "+key, fmt.Errorf("got %d, want %d", got, value))
+	}
+	fmt.Printf("write %s %d\n", key, value)
+}
+
+func ensure(t tunable) {
+	if get(t.key) != t.value {
+		set(t.key, t.value)
+	}
+}
+
+func record(args []string) {
+	file := os.Getenv("K3SSTANDIN_RECORD")
+	if file == "" {
+		return
+	}
+	var b strings.Builder
+	b.WriteString("start\n")
+	for _, arg := range args {
+		b.WriteString("arg " + arg + "\n")
+	}
+	env := os.Environ()
+	sort.Strings(env)
+	for _, kv := range env {
+		b.WriteString("env " + kv + "\n")
+	}
+	f, err := os.OpenFile(file, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0600)
+	if err != nil {
+		fail("record", err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(b.String()); err != nil {
+		fail("record", err)
+	}
+}
+
+// rootShared reads this process's mountinfo: the optional fields of "/" must hold shared:N.
+func rootShared() error {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	shared := false
+	scanner := bufio.NewScanner(f)
+	for scanner.Scan() {
+		fields := strings.Fields(scanner.Text())
+		if len(fields) < 7 || fields[4] != "/" {
+			continue
+		}
+		// The last mount on / is the one processes see.
+		shared = false
+		for _, field := range fields[6:] {
+			if field == "-" {
+				break
+			}
+			if strings.HasPrefix(field, "shared:") {
+				shared = true
+			}
+		}
+	}
+	if !shared {
+		return fmt.Errorf("/ is not a shared mount")
+	}
+	return scanner.Err()
+}
+
+func cniRealFiles(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, entry := range entries {
+		if !entry.Type().IsRegular() {
+			return fmt.Errorf("%s/%s is not a regular file", dir, entry.Name())
+		}
+	}
+	return nil
+}
+
+func kubelet() {
+	if os.Getenv("PANATRACE_SYSCTL_TRACED") != "1" {
+		fmt.Fprintln(os.Stderr, "k3sstandin: refusing to write /proc/sys without PANATRACE_SYSCTL_TRACED=1")
+		os.Exit(2)
+	}
+	for _, t := range kubeletTunables {
+		ensure(t)
+	}
+	ensure(tunable{"net/ipv4/conf/all/route_localnet", 1})
+	for _, t := range k3sWrites {
+		set(t.key, t.value)
+	}
+	kmsg, err := os.Open("/dev/kmsg")
+	if err != nil {
+		fail("open /dev/kmsg", err)
+	}
+	kmsg.Close()
+	if err := rootShared(); err != nil {
+		fail("mount propagation", err)
+	}
+	if dir := os.Getenv("K3SSTANDIN_CNI_BIN_DIR"); dir != "" {
+		if err := cniRealFiles(dir); err != nil {
+			fail("cni plugins", err)
+		}
+	}
+}
+
+func main() {
+	if len(os.Args) == 2 && os.Args[1] == "-child" {
+		signal.Ignore(syscall.SIGHUP)
+		select {}
+	}
+	if len(os.Args) < 2 || (os.Args[1] != "server" && os.Args[1] != "agent") {
+		fmt.Fprintln(os.Stderr, "usage: k3sstandin server|agent [flags...]")
+		os.Exit(2)
+	}
+	args := os.Args[1:]
+	record(args)
+	exitCode := -1
+	runsKubelet := true
+	for _, arg := range args {
+		if arg == "--disable-agent" {
+			runsKubelet = false
+		}
+		if strings.HasPrefix(arg, "--standin-exit=") {
+			code, err := strconv.Atoi(strings.TrimPrefix(arg, "--standin-exit="))
+			if err != nil {
+				fail("--standin-exit", err)
+			}
+			exitCode = code
+		}
+	}
+	if runsKubelet {
+		kubelet()
+	}
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	self, err := os.Executable()
+	if err != nil {
+		fail("executable", err)
+	}
+	var children []*exec.Cmd
+	for i := 0; i < 2; i++ {
+		child := exec.Command(self, "-child")
+		if err := child.Start(); err != nil {
+			fail("start child", err)
+		}
+		children = append(children, child)
+	}
+	fmt.Println("k3s stand-in up")
+	if exitCode >= 0 {
+		for _, child := range children {
+			child.Process.Kill()
+			child.Wait()
+		}
+		os.Exit(exitCode)
+	}
+	got := (<-stop).(syscall.Signal)
+	for _, child := range children {
+		child.Process.Kill()
+		child.Wait()
+	}
+	fmt.Println("k3s stand-in stopping")
+	signal.Reset(got)
+	syscall.Kill(os.Getpid(), got)
+	select {}
+}
