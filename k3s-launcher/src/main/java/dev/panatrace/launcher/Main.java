@@ -2,6 +2,7 @@ package dev.panatrace.launcher;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -24,6 +25,10 @@ import picocli.CommandLine.Spec;
 public final class Main implements Runnable {
     @Spec
     private CommandSpec spec;
+
+    /** -v and -q: applied while parsing, before a subcommand runs. */
+    @Mixin
+    private Verbosity verbosity;
 
     /**
      * Runs the command line and exits with its status.

@@ -3,19 +3,35 @@ package dev.panatrace.launcher;
 import dev.panatrace.ptrace.CommandNotFoundException;
 import dev.panatrace.ptrace.ExitStatus;
 import dev.panatrace.ptrace.TraceFailedException;
+import dev.panatrace.ptrace.TraceMode;
 import dev.panatrace.ptrace.TraceSession;
 import dev.panatrace.ptrace.TraceStats;
 import dev.panatrace.ptrace.Tracer;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.System.Logger.Level;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One command run under the engine the way every launcher subcommand runs it: SIGINT, SIGTERM and SIGHUP
  * go to the command, a JVM shutdown kills it, and how it ended becomes the launcher's exit status.
+ *
+ * <p>The launcher waits for every traced process, not just the command. Once the command has ended
+ * after a forwarded signal, though, what it left running (a daemon's detached children, such as
+ * containerd's shims) gets {@link #LEFTOVER_GRACE} to end and is then killed: those processes cannot
+ * outlive their tracer anyway, and a signalled launcher must end.
  */
 final class TracedRun {
     private static final System.Logger LOG = System.getLogger(TracedRun.class.getPackageName());
+    /** How long processes left behind by a signalled command may take to end on their own. */
+    static final Duration LEFTOVER_GRACE = Duration.ofSeconds(5);
+    private static final Duration POLL = Duration.ofMillis(100);
 
     private TracedRun() {}
 
@@ -67,10 +83,11 @@ final class TracedRun {
                     session.kill();
                 }
             }));
-            forwarder.forwardTo(session);
+            SignalledSession signalled = new SignalledSession(session);
+            forwarder.forwardTo(signalled);
             ExitStatus status;
             try (session) {
-                status = session.waitFor().orElseThrow(() -> new IllegalStateException(
+                status = awaitEnd(signalled, command, err).orElseThrow(() -> new IllegalStateException(
                         "the spawned command was detached from its trace"));
             } catch (TraceFailedException e) {
                 err.println("k3s-launcher: " + e.getMessage());
@@ -79,6 +96,110 @@ final class TracedRun {
             }
             LOG.log(Level.DEBUG, "{0} ended: {1}; {2}", command, status, session.stats());
             return new Ended(status, session.stats());
+        }
+    }
+
+    /**
+     * Waits for the trace to end, killing what a signalled command left behind once it has had
+     * {@link #LEFTOVER_GRACE} to end.
+     */
+    private static Optional<ExitStatus> awaitEnd(SignalledSession session, List<String> command, PrintWriter err)
+            throws InterruptedException {
+        Instant killAt = null;
+        while (true) {
+            Optional<ExitStatus> status = session.waitFor(POLL);
+            if (status != null) {
+                return status;
+            }
+            if (killAt == null && session.signalled() && !isRunning(session.pid())) {
+                killAt = Instant.now().plus(LEFTOVER_GRACE);
+            } else if (killAt != null && Instant.now().isAfter(killAt)) {
+                err.println("k3s-launcher: " + command.getFirst() + " ended; killing the traced processes it left"
+                        + " behind");
+                err.flush();
+                session.kill();
+                return session.waitFor();
+            }
+        }
+    }
+
+    /** Whether {@code pid} exists and has not yet exited (a zombie has). */
+    private static boolean isRunning(int pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Integer.toString(pid), "stat"));
+            // The state follows the parenthesized command name, which may itself contain ')'.
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state != 'Z' && state != 'X';
+        } catch (NoSuchFileException e) {
+            return false;
+        } catch (IOException e) {
+            // Unreadable: assume it still runs, which keeps the launcher waiting as it always did.
+            return true;
+        }
+    }
+
+    /** A session that remembers whether a signal was sent to the command through it. */
+    private static final class SignalledSession implements TraceSession {
+        private final TraceSession session;
+        private volatile boolean signalled;
+
+        SignalledSession(TraceSession session) {
+            this.session = session;
+        }
+
+        boolean signalled() {
+            return signalled;
+        }
+
+        @Override
+        public void signal(int signal) {
+            signalled = true;
+            session.signal(signal);
+        }
+
+        @Override
+        public int pid() {
+            return session.pid();
+        }
+
+        @Override
+        public Optional<ExitStatus> waitFor() throws InterruptedException {
+            return session.waitFor();
+        }
+
+        @Override
+        public Optional<ExitStatus> waitFor(Duration timeout) throws InterruptedException {
+            return session.waitFor(timeout);
+        }
+
+        @Override
+        public boolean isDone() {
+            return session.isDone();
+        }
+
+        @Override
+        public void kill() {
+            session.kill();
+        }
+
+        @Override
+        public void detach() {
+            session.detach();
+        }
+
+        @Override
+        public TraceMode mode() {
+            return session.mode();
+        }
+
+        @Override
+        public TraceStats stats() {
+            return session.stats();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            session.close();
         }
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panatrace.ptrace.testing.ProcessResult;
+import dev.panatrace.ptrace.testing.Tracees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,16 +66,19 @@ class UsageTest {
     }
 
     @Test
-    void versionNamesLauncherJavaAndKernel() throws IOException {
+    void versionNamesLauncherJavaKernelAndSeccomp() throws IOException {
+        Tracees.assumePtraceAllowed();
         ProcessResult result = LauncherProcess.run("--version");
         assertEquals(0, result.exitCode(), result.stderr());
         List<String> lines = result.stdout().lines().toList();
-        assertEquals(3, lines.size(), result.stdout());
+        assertEquals(4, lines.size(), result.stdout());
         assertTrue(lines.get(0).matches("k3s-launcher \\d+\\.\\d+\\.\\d+(-SNAPSHOT)?"), lines.get(0));
         assertTrue(lines.get(1).matches("Java \\d+\\S* \\(.*\\) at /.+"), lines.get(1));
         int feature = Integer.parseInt(lines.get(1).substring("Java ".length()).split("\\D")[0]);
         assertTrue(feature >= 22, lines.get(1));
         String release = Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
         assertEquals("Linux kernel " + release, lines.get(2));
+        // This machine runs the engine's seccomp tests, so the filter installs here.
+        assertEquals("seccomp acceleration: available", lines.get(3));
     }
 }

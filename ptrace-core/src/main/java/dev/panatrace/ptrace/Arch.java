@@ -18,12 +18,12 @@ public enum Arch {
         this.osArchNames = osArchNames;
     }
 
-    /** The {@code AUDIT_ARCH_*} value from {@code <linux/audit.h>}. */
+    /** {@return the {@code AUDIT_ARCH_*} value from {@code <linux/audit.h>}} */
     public int auditArch() {
         return auditArch;
     }
 
-    /** The architecture this JVM runs on. */
+    /** {@return the architecture this JVM runs on} */
     public static Arch current() {
         String osArch = System.getProperty("os.arch");
         for (Arch arch : values()) {

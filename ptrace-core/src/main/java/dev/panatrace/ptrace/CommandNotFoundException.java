@@ -4,15 +4,20 @@ package dev.panatrace.ptrace;
 public final class CommandNotFoundException extends TraceFailedException {
     private static final long serialVersionUID = 1L;
 
+    /** The command's first word, as given. */
     private final String command;
 
-    /** @param command the command's first word, as given */
+    /**
+     * Creates the exception.
+     *
+     * @param command the command's first word, as given
+     */
     public CommandNotFoundException(String command) {
         super("command not found: " + command, null);
         this.command = command;
     }
 
-    /** The command's first word, as given. */
+    /** {@return the command's first word, as given} */
     public String command() {
         return command;
     }

@@ -20,12 +20,25 @@ public final class EntryAction {
         this.value = value;
     }
 
-    /** Skip the syscall; the tracee sees {@code value} as its result. */
+    /**
+     * Skip the syscall; the tracee sees {@code value} as its result.
+     *
+     * @return the action
+     *
+     * @param value the result the tracee sees, e.g. 0 or a byte count
+     */
     public static EntryAction returning(long value) {
         return new EntryAction(Kind.RETURN, value);
     }
 
-    /** Skip the syscall; the tracee sees it fail with {@code errno}. */
+    /**
+     * Skip the syscall; the tracee sees it fail with {@code errno}.
+     *
+     * @return the action
+     *
+     * @param errno the error number, 1..4095, e.g. {@link Errno#EPERM}
+     * @throws IllegalArgumentException if {@code errno} is out of range
+     */
     public static EntryAction failing(int errno) {
         if (errno <= 0 || errno > 4095) {
             throw new IllegalArgumentException("errno must be in 1..4095, got " + errno);
@@ -33,17 +46,17 @@ public final class EntryAction {
         return new EntryAction(Kind.RETURN, -errno);
     }
 
-    /** Whether the syscall is skipped. */
+    /** {@return whether the syscall is skipped} */
     public boolean skips() {
         return kind == Kind.RETURN;
     }
 
-    /** Whether the exit stop is wanted. */
+    /** {@return whether the exit stop is wanted} */
     public boolean observesExit() {
         return kind == Kind.OBSERVE_EXIT;
     }
 
-    /** The value a skipped syscall returns. */
+    /** {@return the value a skipped syscall returns} */
     public long returnValue() {
         return value;
     }

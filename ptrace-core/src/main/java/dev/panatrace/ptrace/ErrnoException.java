@@ -7,11 +7,16 @@ package dev.panatrace.ptrace;
 public class ErrnoException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** The error number. */
     private final int errno;
+    /** What was called. */
     private final String operation;
+    /** The thread it concerned, or 0. */
     private final int tid;
 
     /**
+     * Creates the exception; the message is built from the arguments.
+     *
      * @param errno the error number
      * @param operation what was called, e.g. {@code ptrace(PTRACE_SEIZE)}
      * @param tid the thread it concerned, or 0 when none
@@ -24,17 +29,17 @@ public class ErrnoException extends RuntimeException {
         this.tid = tid;
     }
 
-    /** The error number. */
+    /** {@return the error number} */
     public int errno() {
         return errno;
     }
 
-    /** The failed operation, e.g. {@code ptrace(PTRACE_SEIZE)}. */
+    /** {@return the failed operation, e.g. {@code ptrace(PTRACE_SEIZE)}} */
     public String operation() {
         return operation;
     }
 
-    /** The thread concerned, or 0. */
+    /** {@return the thread concerned, or 0} */
     public int tid() {
         return tid;
     }

@@ -8,22 +8,31 @@ package dev.panatrace.ptrace;
  * @param coreDumped whether it dumped core
  */
 public record ExitStatus(int code, int signal, boolean coreDumped) {
-    /** An exit with {@code code}. */
+    /**
+     * {@return the status of an exit with {@code code}}
+     *
+     * @param code the exit code
+     */
     public static ExitStatus exited(int code) {
         return new ExitStatus(code, 0, false);
     }
 
-    /** Death by {@code signal}. */
+    /**
+     * {@return the status of a death by {@code signal}}
+     *
+     * @param signal the signal number
+     * @param coreDumped whether it dumped core
+     */
     public static ExitStatus killed(int signal, boolean coreDumped) {
         return new ExitStatus(0, signal, coreDumped);
     }
 
-    /** Whether a signal ended it. */
+    /** {@return whether a signal ended it} */
     public boolean killedBySignal() {
         return signal != 0;
     }
 
-    /** The status a shell would report: the exit code, or 128 + the signal. */
+    /** {@return the status a shell would report: the exit code, or 128 + the signal} */
     public int shellStatus() {
         return signal != 0 ? 128 + signal : code;
     }

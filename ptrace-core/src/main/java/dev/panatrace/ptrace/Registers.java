@@ -46,7 +46,11 @@ public final class Registers {
         this.segment = MemorySegment.ofArray(words);
     }
 
-    /** Zeroed registers for {@code arch}. */
+    /**
+     * {@return zeroed registers for {@code arch}}
+     *
+     * @param arch the architecture
+     */
     public static Registers zeroed(Arch arch) {
         return new Registers(arch, new long[(int) (shape(arch).layout.byteSize() / 8)]);
     }
@@ -54,6 +58,9 @@ public final class Registers {
     /**
      * Registers from the bytes the kernel returns for NT_PRSTATUS (little-endian on both architectures).
      *
+     * @param arch the architecture
+     * @param bytes the register set's bytes
+     * @return registers holding a copy of {@code bytes}
      * @throws IllegalArgumentException if the length is not the layout's size
      */
     public static Registers fromBytes(Arch arch, byte[] bytes) {
@@ -66,27 +73,44 @@ public final class Registers {
         return regs;
     }
 
-    /** The size in bytes of the NT_PRSTATUS register set of {@code arch}. */
+    /**
+     * {@return the size in bytes of the NT_PRSTATUS register set of {@code arch}}
+     *
+     * @param arch the architecture
+     */
     public static long size(Arch arch) {
         return shape(arch).layout.byteSize();
     }
 
-    /** The register names of {@code arch} in layout order (the C field names). */
+    /**
+     * {@return the register names of {@code arch} in layout order (the C field names)}
+     *
+     * @param arch the architecture
+     */
     public static List<String> names(Arch arch) {
         return shape(arch).names;
     }
 
-    /** The architecture these registers belong to. */
+    /** {@return the architecture these registers belong to} */
     public Arch arch() {
         return arch;
     }
 
-    /** A register by its C field name, e.g. {@code "orig_rax"} or {@code "x8"}. */
+    /**
+     * {@return a register by its C field name, e.g. {@code "orig_rax"} or {@code "x8"}}
+     *
+     * @param name the register's C field name
+     */
     public long get(String name) {
         return (long) shape.handle(name).get(segment, 0L);
     }
 
-    /** Sets a register by its C field name. */
+    /**
+     * Sets a register by its C field name.
+     *
+     * @param name the register's C field name
+     * @param value the new value
+     */
     public void set(String name, long value) {
         shape.handle(name).set(segment, 0L, value);
         if (name.equals(shape.syscallNumber)) {
@@ -94,76 +118,105 @@ public final class Registers {
         }
     }
 
-    /** The syscall number (orig_rax on x86_64, x8 on aarch64); negative outside a syscall. */
+    /** {@return the syscall number (orig_rax on x86_64, x8 on aarch64); negative outside a syscall} */
     public long syscallNumber() {
         return (long) shape.syscallNumberHandle.get(segment, 0L);
     }
 
-    /** Changes the syscall number; -1 makes the kernel skip the syscall. */
+    /**
+     * Changes the syscall number; -1 makes the kernel skip the syscall.
+     *
+     * @param nr the new syscall number
+     */
     public void setSyscallNumber(long nr) {
         shape.syscallNumberHandle.set(segment, 0L, nr);
         syscallNumberChanged = true;
     }
 
-    /** Whether {@link #setSyscallNumber} was called since these registers were read. */
+    /** {@return whether {@link #setSyscallNumber} was called since these registers were read} */
     public boolean syscallNumberChanged() {
         return syscallNumberChanged;
     }
 
-    /** Syscall argument {@code index} (0..5). */
+    /**
+     * {@return syscall argument {@code index} (0..5)}
+     *
+     * @param index the argument index, 0..5
+     */
     public long arg(int index) {
         return (long) shape.argHandles[index].get(segment, 0L);
     }
 
-    /** Sets syscall argument {@code index} (0..5). */
+    /**
+     * Sets syscall argument {@code index} (0..5).
+     *
+     * @param index the argument index, 0..5
+     * @param value the new value
+     */
     public void setArg(int index, long value) {
         shape.argHandles[index].set(segment, 0L, value);
     }
 
-    /** The syscall return value register (rax, x0): a result, or -errno. */
+    /** {@return the syscall return value register (rax, x0): a result, or -errno} */
     public long returnValue() {
         return (long) shape.returnHandle.get(segment, 0L);
     }
 
-    /** Sets the syscall return value register. */
+    /**
+     * Sets the syscall return value register.
+     *
+     * @param value a result, or -errno
+     */
     public void setReturnValue(long value) {
         shape.returnHandle.set(segment, 0L, value);
     }
 
-    /** The instruction pointer (rip, pc). */
+    /** {@return the instruction pointer (rip, pc)} */
     public long instructionPointer() {
         return (long) shape.ipHandle.get(segment, 0L);
     }
 
-    /** Sets the instruction pointer. */
+    /**
+     * Sets the instruction pointer.
+     *
+     * @param value the new address
+     */
     public void setInstructionPointer(long value) {
         shape.ipHandle.set(segment, 0L, value);
     }
 
-    /** The stack pointer (rsp, sp). */
+    /** {@return the stack pointer (rsp, sp)} */
     public long stackPointer() {
         return (long) shape.spHandle.get(segment, 0L);
     }
 
-    /** A copy of these registers. */
+    /** {@return a copy of these registers} */
     public Registers copy() {
         Registers copy = new Registers(arch, words.clone());
         copy.syscallNumberChanged = syscallNumberChanged;
         return copy;
     }
 
-    /** Copies the registers into {@code target} (a native buffer of {@link #size} bytes). */
+    /**
+     * Copies the registers into {@code target} (a native buffer of {@link #size} bytes).
+     *
+     * @param target the native buffer to copy to
+     */
     public void copyTo(MemorySegment target) {
         MemorySegment.copy(segment, 0, target, 0, segment.byteSize());
     }
 
-    /** Replaces the registers with {@code source} and forgets earlier changes. */
+    /**
+     * Replaces the registers with {@code source} and forgets earlier changes.
+     *
+     * @param source the native buffer to copy from
+     */
     public void copyFrom(MemorySegment source) {
         MemorySegment.copy(source, 0, segment, 0, segment.byteSize());
         syscallNumberChanged = false;
     }
 
-    /** The raw bytes, as the kernel lays them out. */
+    /** {@return the raw bytes, as the kernel lays them out} */
     public byte[] toBytes() {
         return segment.toArray(ValueLayout.JAVA_BYTE);
     }

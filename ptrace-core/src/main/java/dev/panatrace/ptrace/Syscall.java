@@ -5,28 +5,41 @@ package dev.panatrace.ptrace;
  * result changes made at exit reach the kernel and the tracee when the thread resumes.
  */
 public interface Syscall {
-    /** The calling thread. */
+    /** {@return the calling thread} */
     Tracee tracee();
 
-    /** The syscall number. */
+    /** {@return the syscall number} */
     long number();
 
-    /** The syscall's name from the tracee architecture's table, e.g. {@code "openat"}. */
+    /** {@return the syscall's name from the tracee architecture's table, e.g. {@code "openat"}} */
     String name();
 
-    /** Whether this is the entry stop (else the exit stop). */
+    /** {@return whether this is the entry stop (else the exit stop)} */
     boolean isEntry();
 
-    /** Argument {@code index} (0..5). At exit on aarch64, argument 0 has been replaced by the result. */
+    /**
+     * {@return argument {@code index} (0..5)} At exit on aarch64, argument 0 has been replaced by the result.
+     *
+     * @param index the argument index, 0..5
+     */
     long arg(int index);
 
-    /** Changes argument {@code index} (entry only). */
+    /**
+     * Changes argument {@code index} (entry only).
+     *
+     * @param index the argument index, 0..5
+     * @param value the new value
+     */
     void setArg(int index, long value);
 
-    /** The return value or -errno (exit only). */
+    /** {@return the return value or -errno (exit only)} */
     long result();
 
-    /** Changes the return value the tracee sees (exit only). */
+    /**
+     * Changes the return value the tracee sees (exit only).
+     *
+     * @param value a result, or -errno
+     */
     void setResult(long value);
 
     /** PATH_MAX: the longest path the kernel accepts, its NUL included. */
@@ -35,6 +48,7 @@ public interface Syscall {
     /**
      * The NUL-terminated string that argument {@code index} points to, read page by page.
      *
+     * @param index the argument index, 0..5
      * @return its bytes without the NUL, or null when it is PATH_MAX bytes or longer (the kernel fails
      *         such a path with ENAMETOOLONG)
      * @throws ErrnoException with EFAULT when the pointer, or a page the string continues into, is
@@ -47,6 +61,8 @@ public interface Syscall {
      * memory of the tracee: a slot of this thread, never the tracee's stack. Entry only. Needs a handler
      * whose {@link TraceHandler#usesScratchMemory()} is true. A syscall may replace up to two arguments.
      *
+     * @param index the argument index, 0..5
+     * @param value the string's bytes, without a NUL
      * @throws IllegalArgumentException when {@code value} holds a NUL or is PATH_MAX bytes or longer
      */
     void replaceString(int index, byte[] value);
@@ -57,6 +73,9 @@ public interface Syscall {
      * where the thread has just left a syscall instruction. A signal that arrives meanwhile is held
      * and delivered after, with its siginfo; an injected syscall interrupted by one is run again.
      *
+     * @param number the syscall number
+     * @param args its arguments, at most six
+     * @return the injected syscall's result, or -errno
      * @throws IllegalStateException at an entry stop, or where no syscall instruction precedes the
      *         instruction pointer (the exit of a successful execve)
      */

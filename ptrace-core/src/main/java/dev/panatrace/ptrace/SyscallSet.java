@@ -24,17 +24,25 @@ public final class SyscallSet {
         this.fdHigh = fdHigh;
     }
 
-    /** Every syscall (no filtering). */
+    /** {@return every syscall (no filtering)} */
     public static SyscallSet all() {
         return ALL;
     }
 
-    /** Exactly these syscalls; names the tracee's architecture lacks are ignored there. */
+    /**
+     * {@return a set of exactly these syscalls} Names the tracee's architecture lacks are ignored there.
+     *
+     * @param names the syscall names
+     */
     public static SyscallSet of(String... names) {
         return of(Set.of(names));
     }
 
-    /** Exactly these syscalls; names the tracee's architecture lacks are ignored there. */
+    /**
+     * {@return a set of exactly these syscalls} Names the tracee's architecture lacks are ignored there.
+     *
+     * @param names the syscall names
+     */
     public static SyscallSet of(Collection<String> names) {
         return new SyscallSet(Set.copyOf(new TreeSet<>(names)), Set.of(), 0, 0);
     }
@@ -42,6 +50,10 @@ public final class SyscallSet {
     /**
      * This set, plus {@code names} whenever their first argument, as a C int, is in [low, high).
      *
+     * @param low the lowest descriptor
+     * @param high one past the highest descriptor
+     * @param names the syscall names wanted on those descriptors
+     * @return the combined set
      * @throws IllegalArgumentException if the range is empty or negative, or this set has a range already
      */
     public SyscallSet withFdRange(int low, int high, String... names) {
@@ -54,42 +66,57 @@ public final class SyscallSet {
         return new SyscallSet(this.names, Set.copyOf(new TreeSet<>(Set.of(names))), low, high);
     }
 
-    /** Whether this is the set of all syscalls. */
+    /** {@return whether this is the set of all syscalls} */
     public boolean isAll() {
         return names == null;
     }
 
-    /** The names wanted always; empty for {@link #all()}. */
+    /** {@return the names wanted always; empty for {@link #all()}} */
     public Set<String> names() {
         return names == null ? Set.of() : names;
     }
 
-    /** The names wanted only for descriptors in [{@link #fdLow}, {@link #fdHigh}); often empty. */
+    /** {@return the names wanted only for descriptors in [{@link #fdLow}, {@link #fdHigh}); often empty} */
     public Set<String> fdRangeNames() {
         return fdRangeNames;
     }
 
-    /** The lowest descriptor of the range. */
+    /** {@return the lowest descriptor of the range} */
     public int fdLow() {
         return fdLow;
     }
 
-    /** One past the highest descriptor of the range. */
+    /** {@return one past the highest descriptor of the range} */
     public int fdHigh() {
         return fdHigh;
     }
 
-    /** Whether the syscall named {@code name} is wanted always. */
+    /**
+     * {@return whether the syscall named {@code name} is wanted always}
+     *
+     * @param name the syscall name
+     */
     public boolean contains(String name) {
         return names == null || names.contains(name);
     }
 
-    /** Whether syscall {@code number} of {@code arch} is wanted always. */
+    /**
+     * {@return whether syscall {@code number} of {@code arch} is wanted always}
+     *
+     * @param arch the architecture
+     * @param number the syscall number
+     */
     public boolean contains(Arch arch, long number) {
         return names == null || names.contains(SyscallTable.of(arch).name((int) number));
     }
 
-    /** Whether a call of syscall {@code number} with first argument {@code arg0} is wanted. */
+    /**
+     * {@return whether a call of syscall {@code number} with first argument {@code arg0} is wanted}
+     *
+     * @param arch the architecture
+     * @param number the syscall number
+     * @param arg0 the first argument
+     */
     public boolean matches(Arch arch, long number, long arg0) {
         if (contains(arch, number)) {
             return true;

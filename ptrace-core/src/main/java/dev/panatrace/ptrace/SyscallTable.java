@@ -63,7 +63,7 @@ public final class SyscallTable {
         };
     }
 
-    /** The architecture whose numbers this table holds. */
+    /** {@return the architecture whose numbers this table holds} */
     public Arch arch() {
         return arch;
     }
@@ -109,12 +109,12 @@ public final class SyscallTable {
         return nr;
     }
 
-    /** The highest assigned syscall number; every number above it is unknown to this table. */
+    /** {@return the highest assigned syscall number; every number above it is unknown to this table} */
     public int maxNumber() {
         return namesByNumber.size() - 1;
     }
 
-    /** All syscall names of this architecture, unmodifiable, iterated in ascending number order. */
+    /** {@return all syscall names of this architecture, unmodifiable, iterated in ascending number order} */
     public Set<String> names() {
         return names;
     }

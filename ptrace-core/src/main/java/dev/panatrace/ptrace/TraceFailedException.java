@@ -4,7 +4,12 @@ package dev.panatrace.ptrace;
 public class TraceFailedException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    /** @param message what failed @param cause the underlying error, may be null */
+    /**
+     * Creates the exception.
+     *
+     * @param message what failed
+     * @param cause the underlying error, may be null
+     */
     public TraceFailedException(String message, Throwable cause) {
         super(message, cause);
     }

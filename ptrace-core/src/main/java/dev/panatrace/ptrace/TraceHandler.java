@@ -13,6 +13,8 @@ public interface TraceHandler {
     /**
      * The syscalls this handler wants to see. Others are not stopped at all where seccomp acceleration
      * is available. Asked once, when tracing starts.
+     *
+     * @return the wanted syscalls; by default all
      */
     default SyscallSet syscalls() {
         return SyscallSet.all();
@@ -22,37 +24,71 @@ public interface TraceHandler {
      * Whether this handler replaces string arguments ({@link Syscall#replaceString}). The engine then maps
      * a scratch region into each address space before the first wanted syscall of it is handed over.
      * Asked once, when tracing starts.
+     *
+     * @return whether scratch memory is needed; by default false
      */
     default boolean usesScratchMemory() {
         return false;
     }
 
-    /** Every stop, decoded, before the more specific hook for it. */
+    /**
+     * Every stop, decoded, before the more specific hook for it.
+     *
+     * @param stop the decoded stop
+     */
     default void onStop(Stop stop) {}
 
-    /** A wanted syscall is entered. */
+    /**
+     * A wanted syscall is entered.
+     *
+     * @param call the syscall
+     * @return what to do with it; by default {@link EntryAction#CONTINUE}
+     */
     default EntryAction onSyscallEntry(Syscall call) {
         return EntryAction.CONTINUE;
     }
 
-    /** A syscall whose entry returned {@link EntryAction#OBSERVE_EXIT} returns. */
+    /**
+     * A syscall whose entry returned {@link EntryAction#OBSERVE_EXIT} returns.
+     *
+     * @param call the syscall
+     */
     default void onSyscallExit(Syscall call) {}
 
     /**
      * A signal is about to be delivered to {@code tracee}.
      *
+     * @param tracee the thread that stopped
+     * @param signal the signal number
      * @return the signal to deliver instead, or 0 to suppress it
      */
     default int onSignal(Tracee tracee, int signal) {
         return signal;
     }
 
-    /** {@code tracee} completed an execve; {@code formerTid} is the tid that called it. */
+    /**
+     * {@code tracee} completed an execve; {@code formerTid} is the tid that called it.
+     *
+     * @param tracee the thread that stopped
+     * @param formerTid the tid that called execve
+     */
     default void onExec(Tracee tracee, int formerTid) {}
 
-    /** A new thread or process is followed. */
+    /**
+     * A new thread or process is followed.
+     *
+     * @param parentTid the thread that created it
+     * @param tid the thread id
+     * @param pid the process id
+     */
     default void onNewTracee(int parentTid, int tid, int pid) {}
 
-    /** A traced thread ended. */
+    /**
+     * A traced thread ended.
+     *
+     * @param tid the thread id
+     * @param pid the process id
+     * @param status how it ended
+     */
     default void onExit(int tid, int pid, ExitStatus status) {}
 }

@@ -4,11 +4,11 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * A running trace: the handle that {@link Tracer#spawn} and {@link Tracer#attach} return. Its methods
+ * A running trace: the handle that {@link Tracer.Builder#spawn} and {@link Tracer.Builder#attach} return. Its methods
  * may be called from any thread.
  */
 public interface TraceSession extends AutoCloseable {
-    /** The pid of the traced process (the spawned command, or the attached process). */
+    /** {@return the pid of the traced process (the spawned command, or the attached process)} */
     int pid();
 
     /**
@@ -16,19 +16,31 @@ public interface TraceSession extends AutoCloseable {
      *
      * @return how the traced process ended; for a detached process, empty
      * @throws TraceFailedException if the engine itself failed
+     * @throws InterruptedException if this thread is interrupted while waiting
      */
     Optional<ExitStatus> waitFor() throws InterruptedException;
 
-    /** As {@link #waitFor()}, giving up after {@code timeout}; null when still running then. */
+    /**
+     * As {@link #waitFor()}, giving up after {@code timeout}.
+     *
+     * @return how the traced process ended; empty when detached or still running after {@code timeout}
+     *
+     * @param timeout how long to wait at most
+     * @throws InterruptedException if this thread is interrupted while waiting
+     */
     Optional<ExitStatus> waitFor(Duration timeout) throws InterruptedException;
 
-    /** Whether the trace has ended. */
+    /** {@return whether the trace has ended} */
     boolean isDone();
 
     /** Sends SIGKILL to every traced process. */
     void kill();
 
-    /** Sends {@code signal} to the traced process (the first one), as kill(2) would. */
+    /**
+     * Sends {@code signal} to the traced process (the first one), as kill(2) would.
+     *
+     * @param signal the signal number
+     */
     void signal(int signal);
 
     /**
@@ -40,13 +52,19 @@ public interface TraceSession extends AutoCloseable {
     /**
      * How syscalls are stopped: the mode asked for, or {@link TraceMode#SYSCALL} where no seccomp filter
      * could be installed (the engine then logs one warning saying why).
+     *
+     * @return the mode in effect
      */
     TraceMode mode();
 
-    /** Counters so far. */
+    /** {@return counters so far} */
     TraceStats stats();
 
-    /** Kills what is still traced and waits for the trace to end. */
+    /**
+     * Kills what is still traced and waits for the trace to end.
+     *
+     * @throws InterruptedException if this thread is interrupted while waiting
+     */
     @Override
     void close() throws InterruptedException;
 }

@@ -5,21 +5,24 @@ package dev.panatrace.ptrace;
  * the hook that received it runs; the engine checks both and says so when misused.
  */
 public interface Tracee {
-    /** The thread id. */
+    /** {@return the thread id} */
     int tid();
 
-    /** The process (thread group) id. */
+    /** {@return the process (thread group) id} */
     int pid();
 
-    /** The architecture of the tracee. */
+    /** {@return the architecture of the tracee} */
     Arch arch();
 
-    /** The thread's registers, read on first use during this stop. Changes are written back on resume. */
+    /** {@return the thread's registers, read on first use during this stop} Changes are written back on resume. */
     Registers registers();
 
     /**
      * Reads {@code length} bytes at {@code address} in the tracee.
      *
+     * @param address the address in the tracee
+     * @param length the number of bytes
+     * @return the bytes read
      * @throws ErrnoException with EFAULT when the range is not mapped
      */
     byte[] read(long address, int length);
@@ -28,6 +31,8 @@ public interface Tracee {
      * Reads a NUL-terminated string of at most {@code maxLength} bytes (the NUL excluded), page by page so
      * that a string ending just before an unmapped page reads correctly.
      *
+     * @param address the address in the tracee
+     * @param maxLength the longest string to read, the NUL excluded
      * @return the bytes without the NUL, or {@code null} when no NUL occurs within {@code maxLength} bytes
      * @throws ErrnoException with EFAULT when {@code address} or a page the string continues into is unmapped
      */
@@ -36,6 +41,8 @@ public interface Tracee {
     /**
      * Writes {@code bytes} at {@code address} in the tracee.
      *
+     * @param address the address in the tracee
+     * @param bytes the bytes to write
      * @throws ErrnoException with EFAULT when the range is not mapped or not writable
      */
     void write(long address, byte[] bytes);

@@ -9,6 +9,8 @@ public final class TraceeGoneException extends ErrnoException {
     private static final long serialVersionUID = 1L;
 
     /**
+     * Creates the exception for ESRCH.
+     *
      * @param operation what was called
      * @param tid the thread that is gone
      */

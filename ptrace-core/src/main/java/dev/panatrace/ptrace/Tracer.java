@@ -32,7 +32,7 @@ public final class Tracer {
     /** The default {@link Builder#waitSpin}: chosen by measurement, see the README. */
     static final Duration DEFAULT_WAIT_SPIN = Duration.ofNanos(50_000);
 
-    /** A new builder with a pass-through handler. */
+    /** {@return a new builder with a pass-through handler} */
     public static Builder builder() {
         return new Builder();
     }
@@ -51,13 +51,23 @@ public final class Tracer {
 
         private Builder() {}
 
-        /** The handler that sees the tracee's events. */
+        /**
+         * Sets the handler that sees the tracee's events.
+         *
+         * @param handler the handler
+         * @return this builder
+         */
         public Builder handler(TraceHandler handler) {
             this.handler = Objects.requireNonNull(handler, "handler");
             return this;
         }
 
-        /** How syscalls are stopped (default {@link TraceMode#SECCOMP}). Attached processes always use SYSCALL. */
+        /**
+         * Sets how syscalls are stopped (default {@link TraceMode#SECCOMP}). Attached processes always use SYSCALL.
+         *
+         * @param mode the trace mode
+         * @return this builder
+         */
         public Builder mode(TraceMode mode) {
             this.mode = Objects.requireNonNull(mode, "mode");
             return this;
@@ -67,6 +77,9 @@ public final class Tracer {
          * How long the tracer polls for the next stop before it blocks in waitpid (default 50 µs; zero
          * blocks at once). Polling avoids a wake-up per stop when stops come close together, at the cost of
          * that much CPU time after the last stop of a burst.
+         *
+         * @param waitSpin the polling time
+         * @return this builder
          */
         public Builder waitSpin(Duration waitSpin) {
             if (waitSpin.isNegative()) {
@@ -81,6 +94,9 @@ public final class Tracer {
          * and tracee on one CPU hand over without cross-CPU wake-ups, which pays for single-threaded
          * programs with many stops; it also serializes a multithreaded program. A pinned tracer does not
          * poll ({@link #waitSpin} is ignored): on one CPU that would only take time from the tracee.
+         *
+         * @param cpu the CPU number
+         * @return this builder
          */
         public Builder pinToCpu(int cpu) {
             if (cpu < 0 || cpu >= Runtime.getRuntime().availableProcessors()) {
@@ -91,31 +107,56 @@ public final class Tracer {
             return this;
         }
 
-        /** The spawned command's environment (default: this JVM's). */
+        /**
+         * Sets the spawned command's environment (default: this JVM's).
+         *
+         * @param environment the variables, names to values
+         * @return this builder
+         */
         public Builder environment(Map<String, String> environment) {
             this.environment = Map.copyOf(environment);
             return this;
         }
 
-        /** The spawned command's working directory (default: this JVM's). */
+        /**
+         * Sets the spawned command's working directory (default: this JVM's).
+         *
+         * @param directory the working directory
+         * @return this builder
+         */
         public Builder directory(Path directory) {
             this.directory = directory.toAbsolutePath();
             return this;
         }
 
-        /** Reads the spawned command's standard input from {@code file} (default: this JVM's). */
+        /**
+         * Reads the spawned command's standard input from {@code file} (default: this JVM's).
+         *
+         * @param file the file to use
+         * @return this builder
+         */
         public Builder stdin(Path file) {
             this.stdin = file.toAbsolutePath();
             return this;
         }
 
-        /** Writes the spawned command's standard output to {@code file}, truncated (default: this JVM's). */
+        /**
+         * Writes the spawned command's standard output to {@code file}, truncated (default: this JVM's).
+         *
+         * @param file the file to use
+         * @return this builder
+         */
         public Builder stdout(Path file) {
             this.stdout = file.toAbsolutePath();
             return this;
         }
 
-        /** Writes the spawned command's standard error to {@code file}, truncated (default: this JVM's). */
+        /**
+         * Writes the spawned command's standard error to {@code file}, truncated (default: this JVM's).
+         *
+         * @param file the file to use
+         * @return this builder
+         */
         public Builder stderr(Path file) {
             this.stderr = file.toAbsolutePath();
             return this;
@@ -125,6 +166,8 @@ public final class Tracer {
          * Spawns {@code command} (searched in PATH like execvp) under the tracer, by default with this JVM's
          * standard input, output and error. Returns once the command is traced and running.
          *
+         * @param command the command and its arguments
+         * @return the running trace
          * @throws CommandNotFoundException if the command is not found
          * @throws TraceFailedException if it cannot be traced
          */
@@ -144,6 +187,8 @@ public final class Tracer {
          * thread waits for that pid, and a wait from the tracer's own process sees, and takes, the ptrace
          * stops meant for the tracer.
          *
+         * @param pid the process id
+         * @return the running trace
          * @throws TraceFailedException if it cannot be attached
          */
         public TraceSession attach(int pid) {

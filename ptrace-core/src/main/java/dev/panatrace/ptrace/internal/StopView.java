@@ -5,6 +5,7 @@ import dev.panatrace.ptrace.Registers;
 import dev.panatrace.ptrace.Syscall;
 import dev.panatrace.ptrace.SyscallTable;
 import dev.panatrace.ptrace.Tracee;
+import dev.panatrace.ptrace.internal.jfr.TraceEvents;
 
 import java.util.Arrays;
 
@@ -213,6 +214,9 @@ final class StopView implements Syscall, Tracee {
         originals[2 * replaced + 1] = registers().arg(index);
         replaced++;
         registers().setArg(index, address);
+        if (TraceEvents.recordsRewrites()) {
+            TraceEvents.rewrite(t.tid, name(), value.length);
+        }
     }
 
     @Override

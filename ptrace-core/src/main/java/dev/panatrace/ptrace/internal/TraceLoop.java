@@ -18,6 +18,7 @@ import dev.panatrace.ptrace.TraceStats;
 import dev.panatrace.ptrace.TraceeGoneException;
 import dev.panatrace.ptrace.WaitStatus;
 import dev.panatrace.ptrace.internal.ffm.LibC;
+import dev.panatrace.ptrace.internal.jfr.TraceEvents;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -161,6 +162,7 @@ public final class TraceLoop implements TraceSession {
                 allocate(a);
                 body.run();
             } catch (Throwable t) {
+                TraceEvents.error("engine", "", t);
                 started.completeExceptionally(t);
                 finished.completeExceptionally(t);
                 killAll();
@@ -206,6 +208,7 @@ public final class TraceLoop implements TraceSession {
     private void runSpawned(Path target, List<String> args, Map<String, String> env, Path cwd,
                             Spawner.Redirects redirects) {
         int pid = Spawner.spawnStopped(target, args, env, cwd, redirects);
+        TraceEvents.spawn(pid, target.toString());
         rootPid = pid;
         livePids.add(pid);
         liveTids.add(pid);
@@ -766,6 +769,7 @@ public final class TraceLoop implements TraceSession {
             if (t.tid == rootPid) {
                 rootStatus = status;
             }
+            TraceEvents.exit(t.process.pid, status);
         }
         // A tracee whose creator died before reporting it will never be named by an event: adopt it.
         if (!earlyFirstStops.isEmpty()) {
@@ -971,7 +975,12 @@ public final class TraceLoop implements TraceSession {
 
     private EntryAction callEntry() {
         EntryAction[] action = {EntryAction.CONTINUE};
-        if (!callHandler("onSyscallEntry", () -> action[0] = handler.onSyscallEntry(view))) {
+        Object event = TraceEvents.beginSyscall();
+        boolean completed = callHandler("onSyscallEntry", () -> action[0] = handler.onSyscallEntry(view));
+        if (event != null) {
+            TraceEvents.endSyscall(event, view.name(), view.tid(), true);
+        }
+        if (!completed) {
             view.discardChanges();
             return EntryAction.CONTINUE;
         }
@@ -979,7 +988,12 @@ public final class TraceLoop implements TraceSession {
     }
 
     private void callExit() {
-        if (!callHandler("onSyscallExit", () -> handler.onSyscallExit(view))) {
+        Object event = TraceEvents.beginSyscall();
+        boolean completed = callHandler("onSyscallExit", () -> handler.onSyscallExit(view));
+        if (event != null) {
+            TraceEvents.endSyscall(event, view.name(), view.tid(), false);
+        }
+        if (!completed) {
             view.discardChanges();
         }
     }
@@ -995,6 +1009,7 @@ public final class TraceLoop implements TraceSession {
         } catch (TraceeGoneException gone) {
             throw gone;
         } catch (RuntimeException | LinkageError | AssertionError e) {
+            TraceEvents.error(hook, view.active() ? view.name() : "", e);
             String key = hook + ":" + (view.active() ? view.name() : "");
             if (reportedHandlerFailures.add(key)) {
                 LOG.log(System.Logger.Level.WARNING, "handler " + hook

@@ -48,7 +48,7 @@ public final class BindMap implements PathMap {
                 .toList();
     }
 
-    /** A builder of an empty map. */
+    /** {@return a builder of an empty map} */
     public static Builder builder() {
         return new Builder();
     }

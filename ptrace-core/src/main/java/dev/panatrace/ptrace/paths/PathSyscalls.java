@@ -83,7 +83,7 @@ public final class PathSyscalls {
         return Optional.ofNullable(byName.get(name));
     }
 
-    /** Every path-taking syscall of this architecture, in no particular order. */
+    /** {@return every path-taking syscall of this architecture, in no particular order} */
     public Collection<PathSyscall> syscalls() {
         return byName.values();
     }

@@ -28,13 +28,13 @@ public record Rewrite(int tid, String syscall, byte[] original, byte[] replaceme
         replacement = replacement.clone();
     }
 
-    /** The path the tracee gave; a copy. */
+    /** {@return the path the tracee gave; a copy} */
     @Override
     public byte[] original() {
         return original.clone();
     }
 
-    /** The path the syscall got instead; a copy. */
+    /** {@return the path the syscall got instead; a copy} */
     @Override
     public byte[] replacement() {
         return replacement.clone();
