@@ -206,22 +206,38 @@ public final class FilesystemDisguise implements TraceHandler, AutoCloseable {
         }
     }
 
-    /** The disguised mount points and their types. */
+    /**
+     * The disguised mount points and their types.
+     *
+     * @return the disguised mount points and their types
+     */
     public Map<String, FilesystemType> mounts() {
         return mounts;
     }
 
-    /** The release {@code uname} reports, if one is configured. */
+    /**
+     * The release {@code uname} reports, if one is configured.
+     *
+     * @return the release {@code uname} reports, if one is configured
+     */
     public Optional<String> release() {
         return release == null ? Optional.empty() : Optional.of(new String(release, StandardCharsets.US_ASCII));
     }
 
-    /** The private directory rewritten mount tables are written to; deleted by {@link #close()}. */
+    /**
+     * The private directory rewritten mount tables are written to; deleted by {@link #close()}.
+     *
+     * @return the private directory rewritten mount tables are written to; deleted by {@link #close()}
+     */
     public Path directory() {
         return directory;
     }
 
-    /** How many opens of a mount table were served a rewritten copy so far. */
+    /**
+     * How many opens of a mount table were served a rewritten copy so far.
+     *
+     * @return how many opens of a mount table were served a rewritten copy so far
+     */
     public long tablesServed() {
         return tablesServed;
     }

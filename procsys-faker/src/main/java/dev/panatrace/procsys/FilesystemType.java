@@ -49,17 +49,29 @@ public enum FilesystemType {
                 + Arrays.stream(values()).map(FilesystemType::fsName).collect(Collectors.joining(", ")));
     }
 
-    /** The name in mount tables, e.g. {@code "xfs"}. */
+    /**
+     * The name in mount tables, e.g. {@code "xfs"}.
+     *
+     * @return the name in mount tables, e.g. {@code "xfs"}
+     */
     public String fsName() {
         return fsName;
     }
 
-    /** The {@code f_type} that {@code statfs} reports for this type. */
+    /**
+     * The {@code f_type} that {@code statfs} reports for this type.
+     *
+     * @return the {@code f_type} that {@code statfs} reports for this type
+     */
     public long magic() {
         return magic;
     }
 
-    /** A plausible mount source for this type: a block device, or the type's name for virtual ones. */
+    /**
+     * A plausible mount source for this type: a block device, or the type's name for virtual ones.
+     *
+     * @return a plausible mount source for this type: a block device, or the type's name for virtual ones
+     */
     public String source() {
         return source;
     }
