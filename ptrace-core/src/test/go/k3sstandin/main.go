@@ -13,7 +13,9 @@
 //     up", and waits.
 //
 // On SIGTERM or SIGINT it kills its children, prints "k3s stand-in stopping", and dies of the same signal.
-// A flag --standin-exit=N makes it exit with N once up, as a crashing k3s would.
+// A flag --standin-exit=N makes it exit with N once up, as a crashing k3s would. A flag --standin-rootfs
+// appends "rootfs TYPE magic HEX" to the record: the fstype of / in /proc/self/mountinfo and statfs's f_type
+// of /, where cAdvisor takes them from.
 //
 // Like kubelet it stops at the first failure: "FAIL <what>: <error>" on stderr and exit 1. Writing the real
 // /proc/sys would change the machine, so it exits 2 before any write unless PANATRACE_SYSCTL_TRACED=1 says
@@ -91,10 +93,6 @@ func ensure(t tunable) {
 }
 
 func record(args []string) {
-	file := os.Getenv("K3SSTANDIN_RECORD")
-	if file == "" {
-		return
-	}
 	var b strings.Builder
 	b.WriteString("start\n")
 	for _, arg := range args {
@@ -105,12 +103,21 @@ func record(args []string) {
 	for _, kv := range env {
 		b.WriteString("env " + kv + "\n")
 	}
+	appendRecord(b.String())
+}
+
+// appendRecord appends text to the file named by K3SSTANDIN_RECORD, if any.
+func appendRecord(text string) {
+	file := os.Getenv("K3SSTANDIN_RECORD")
+	if file == "" {
+		return
+	}
 	f, err := os.OpenFile(file, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0600)
 	if err != nil {
 		fail("record", err)
 	}
 	defer f.Close()
-	if _, err := f.WriteString(b.String()); err != nil {
+	if _, err := f.WriteString(text); err != nil {
 		fail("record", err)
 	}
 }
@@ -144,6 +151,32 @@ func rootShared() error {
 		return fmt.Errorf("/ is not a shared mount")
 	}
 	return scanner.Err()
+}
+
+// rootFs is the fstype column of the last mount on / in this process's mountinfo, and statfs's f_type of /.
+func rootFs() (string, int64, error) {
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return "", 0, err
+	}
+	fstype := ""
+	for _, line := range strings.Split(string(data), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) < 7 || fields[4] != "/" {
+			continue
+		}
+		for i, field := range fields[6:] {
+			if field == "-" && 6+i+1 < len(fields) {
+				fstype = fields[6+i+1]
+				break
+			}
+		}
+	}
+	var stat syscall.Statfs_t
+	if err := syscall.Statfs("/", &stat); err != nil {
+		return "", 0, err
+	}
+	return fstype, int64(stat.Type), nil
 }
 
 func cniRealFiles(dir string) error {
@@ -202,6 +235,13 @@ func main() {
 	for _, arg := range args {
 		if arg == "--disable-agent" {
 			runsKubelet = false
+		}
+		if arg == "--standin-rootfs" {
+			fstype, magic, err := rootFs()
+			if err != nil {
+				fail("root filesystem", err)
+			}
+			appendRecord(fmt.Sprintf("rootfs %s magic %x\n", fstype, magic))
 		}
 		if strings.HasPrefix(arg, "--standin-exit=") {
 			code, err := strconv.Atoi(strings.TrimPrefix(arg, "--standin-exit="))

@@ -59,7 +59,12 @@ record HostFacts(String kernelRelease, String procVersion, boolean kmsgReadable,
 
     /** Whether cAdvisor can take root filesystem stats here; when not, kubelet's ContainerManager fails. */
     boolean rootFsSupportedByCadvisor() {
-        return CADVISOR_FILESYSTEMS.contains(rootFsType) && rootFsStatsWork;
+        return rootFsTypeKnownToCadvisor() && rootFsStatsWork;
+    }
+
+    /** Whether cAdvisor accepts the root filesystem's type, whatever its stats say. */
+    boolean rootFsTypeKnownToCadvisor() {
+        return CADVISOR_FILESYSTEMS.contains(rootFsType);
     }
 
     /** Whether containerd's overlayfs snapshotter can mount here. */

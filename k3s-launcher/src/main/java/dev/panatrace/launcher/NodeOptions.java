@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
@@ -62,6 +63,9 @@ final class NodeOptions {
     @Option(names = "--trace-log", paramLabel = "FILE",
             description = "Write one line per rewritten path to FILE.")
     Path traceLog;
+
+    @Mixin
+    FakeFsOptions fakeFs;
 
     @Parameters(paramLabel = "K3S-ARG", description = "Arguments for k3s, passed unchanged and in order.")
     List<String> k3sArgs = new ArrayList<>();

@@ -1,5 +1,7 @@
 package dev.panatrace.launcher;
 
+import dev.panatrace.procsys.FilesystemDisguise;
+import dev.panatrace.procsys.HandlerChain;
 import dev.panatrace.procsys.Missing;
 import dev.panatrace.procsys.ProcSysServer;
 import dev.panatrace.procsys.ProfileException;
@@ -7,9 +9,9 @@ import dev.panatrace.procsys.SysctlTree;
 import dev.panatrace.ptrace.CommandNotFoundException;
 import dev.panatrace.ptrace.ExitStatus;
 import dev.panatrace.ptrace.TraceFailedException;
+import dev.panatrace.ptrace.TraceHandler;
 import dev.panatrace.ptrace.TraceMode;
 import dev.panatrace.ptrace.TraceSession;
-import dev.panatrace.ptrace.TraceStats;
 import dev.panatrace.ptrace.Tracer;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -29,8 +31,9 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * Runs a planned k3s node under the engine until it ends: applies the file workarounds, serves the profile
- * as k3s's /proc/sys, passes SIGINT, SIGTERM and SIGHUP on, reports when k3s is up and how long it has
- * run, and restarts it with back-off when it dies on its own, up to a limit.
+ * as k3s's /proc/sys, shows the disguised mounts and kernel release if asked, passes SIGINT, SIGTERM and
+ * SIGHUP on, reports when k3s is up and how long it has run, and restarts it with back-off when it dies on
+ * its own, up to a limit.
  */
 final class NodeSupervisor {
     private static final Duration FIRST_BACK_OFF = Duration.ofSeconds(1);
@@ -64,6 +67,7 @@ final class NodeSupervisor {
         CommandLine where = spec.commandLine();
         PrintWriter err = where.getErr();
         NodeRequest request = options.request(where, role, controlPlaneOnly, options.k3sArgs);
+        Optional<FakeFsOptions.Disguise> disguise = options.fakeFs.disguise(where);
         SysctlTree tree;
         try {
             tree = SysctlTree.builder().profile(ProfileLoader.load(options.profile).withOverrides(options.overrides))
@@ -78,10 +82,10 @@ final class NodeSupervisor {
                 Duration.ofSeconds(options.statusIntervalSeconds), role.command(), err);
         ProcSysServer.Builder server = ProcSysServer.builder(tree);
         if (options.traceLog == null) {
-            return supervisor.run(server);
+            return supervisor.run(server, disguise);
         }
         try (RewriteLog log = RewriteLog.open(options.traceLog)) {
-            return supervisor.run(server.log(log));
+            return supervisor.run(server.log(log), disguise);
         } catch (IOException e) {
             err.println("k3s-launcher: cannot write the trace log to " + options.traceLog + ": " + e);
             err.flush();
@@ -89,12 +93,16 @@ final class NodeSupervisor {
         }
     }
 
-    /** Logs the workarounds, applies the file ones and runs k3s; returns the launcher's exit status. */
-    int run(ProcSysServer.Builder server) throws InterruptedException {
+    /**
+     * Logs the workarounds and the disguise, applies the file workarounds and runs k3s; returns the
+     * launcher's exit status.
+     */
+    int run(ProcSysServer.Builder server, Optional<FakeFsOptions.Disguise> disguise) throws InterruptedException {
         for (NodePlan.Decision decision : plan.decisions()) {
             say("workaround " + decision.workaround().label() + ": " + decision.status().label() + ": "
                     + decision.reason());
         }
+        disguise.ifPresent(shown -> shown.describe().forEach(line -> say("disguise: " + line)));
         if (plan.applies(Workaround.CNI_PLUGINS)) {
             try {
                 copyCniPlugins();
@@ -104,7 +112,16 @@ final class NodeSupervisor {
             }
         }
         try (ProcSysServer served = server.build()) {
-            return supervise(served);
+            if (disguise.isEmpty()) {
+                return supervise(served);
+            }
+            // After the server, so the disguise sees paths as the server redirected them.
+            try (FilesystemDisguise shown = disguise.get().build()) {
+                return supervise(HandlerChain.of(served, shown));
+            } catch (IOException e) {
+                say("cannot make the directory for rewritten mount tables: " + e);
+                return ExitCodes.LAUNCHER_FAILED;
+            }
         } catch (IOException e) {
             say("cannot materialize the /proc/sys tree: " + e);
             return ExitCodes.LAUNCHER_FAILED;
@@ -125,10 +142,10 @@ final class NodeSupervisor {
         }
     }
 
-    private int supervise(ProcSysServer served) throws InterruptedException {
+    private int supervise(TraceHandler handler) throws InterruptedException {
         Map<String, String> environment = new HashMap<>(System.getenv());
         environment.putAll(plan.addedEnvironment());
-        Tracer.Builder tracer = Tracer.builder().mode(TraceMode.SECCOMP).handler(served).environment(environment);
+        Tracer.Builder tracer = Tracer.builder().mode(TraceMode.SECCOMP).handler(handler).environment(environment);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("k3s-launcher-kill-node").unstarted(() -> {
             TraceSession session = current.get();
             if (session != null && !session.isDone()) {
@@ -158,10 +175,12 @@ final class NodeSupervisor {
                         + " has been up for " + format(Duration.ofNanos(System.nanoTime() - started))
                         + " (pid " + session.pid() + ")"),
                         statusInterval.toMillis(), statusInterval.toMillis(), TimeUnit.MILLISECONDS);
-                forwarder.forwardTo(new StopRecordingSession(session));
+                // A forwarded signal is also a request that the node stop: what the user ended is not restarted.
+                SignalNotingSession noting = new SignalNotingSession(session, this::requestStop);
+                forwarder.forwardTo(noting);
                 ExitStatus ended;
                 try (session) {
-                    ended = session.waitFor().orElseThrow(() -> new IllegalStateException(
+                    ended = TracedRun.awaitEnd(noting, plan.command().getFirst(), this::say).orElseThrow(() -> new IllegalStateException(
                             "the k3s process was detached from its trace"));
                 } catch (TraceFailedException e) {
                     say(e.getMessage());
@@ -223,6 +242,13 @@ final class NodeSupervisor {
         }
     }
 
+    private void requestStop() {
+        synchronized (stopLock) {
+            stopRequested = true;
+            stopLock.notifyAll();
+        }
+    }
+
     private void say(String message) {
         synchronized (err) {
             err.println("k3s-launcher " + name + ": " + message);
@@ -230,71 +256,4 @@ final class NodeSupervisor {
         }
     }
 
-    /**
-     * The running k3s as {@link SignalForwarder} sees it: a signal it forwards is also a request that the
-     * node stop, so the supervisor does not restart what the user ended.
-     */
-    private final class StopRecordingSession implements TraceSession {
-        private final TraceSession session;
-
-        StopRecordingSession(TraceSession session) {
-            this.session = session;
-        }
-
-        @Override
-        public void signal(int signal) {
-            synchronized (stopLock) {
-                stopRequested = true;
-                stopLock.notifyAll();
-            }
-            if (!session.isDone()) {
-                session.signal(signal);
-            }
-        }
-
-        @Override
-        public int pid() {
-            return session.pid();
-        }
-
-        @Override
-        public Optional<ExitStatus> waitFor() throws InterruptedException {
-            return session.waitFor();
-        }
-
-        @Override
-        public Optional<ExitStatus> waitFor(Duration timeout) throws InterruptedException {
-            return session.waitFor(timeout);
-        }
-
-        @Override
-        public boolean isDone() {
-            return session.isDone();
-        }
-
-        @Override
-        public void kill() {
-            session.kill();
-        }
-
-        @Override
-        public void detach() {
-            session.detach();
-        }
-
-        @Override
-        public TraceMode mode() {
-            return session.mode();
-        }
-
-        @Override
-        public TraceStats stats() {
-            return session.stats();
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            session.close();
-        }
-    }
 }

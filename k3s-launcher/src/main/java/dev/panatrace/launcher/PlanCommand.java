@@ -6,6 +6,7 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -27,8 +28,9 @@ import picocli.CommandLine.Spec;
         customSynopsis = {"k3s-launcher plan [-hV] [launcher options] (server [--control-plane-only] | agent) "
                 + "[K3S-ARG...]"},
         description = "Prints, without running anything, the exact k3s command line that 'server' or 'agent' "
-                + "would run here, the command that wraps it, the environment added, every workaround with "
-                + "whether it applies here and why, and the profile's keys.",
+                + "would run here, the command that wraps it, the environment added, the mounts and kernel "
+                + "release disguised (--fake-fs, --fake-uname-release), every workaround with whether it "
+                + "applies here and why, and the profile's keys.",
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:the plan was printed", "2:usage error, no k3s executable, or a bad profile"})
 final class PlanCommand implements Callable<Integer> {
@@ -68,20 +70,25 @@ final class PlanCommand implements Callable<Integer> {
             return CommandLine.ExitCode.USAGE;
         }
         NodeRequest request = options.request(where, role, controlPlaneOnly, args.subList(1, args.size()));
+        Optional<FakeFsOptions.Disguise> disguise = options.fakeFs.disguise(where);
         PrintWriter out = where.getOut();
-        out.print(render(NodePlan.of(request, HostFacts.probe(options.cniBinDir)), profile));
+        out.print(render(NodePlan.of(request, HostFacts.probe(options.cniBinDir)), disguise, profile));
         out.flush();
         return 0;
     }
 
     /** The plan as printed: deterministic for given facts, so it can be compared with a golden text. */
-    static String render(NodePlan plan, SysctlProfile profile) {
+    static String render(NodePlan plan, Optional<FakeFsOptions.Disguise> disguise, SysctlProfile profile) {
         StringBuilder out = new StringBuilder();
         out.append("k3s command:\n  ").append(ShellWords.quote(plan.k3sCommand())).append('\n');
         out.append("run as:\n  ").append(ShellWords.quote(plan.command())).append('\n');
         out.append("environment added:\n");
         new TreeMap<>(plan.addedEnvironment()).forEach((key, value) ->
                 out.append("  ").append(key).append('=').append(value).append('\n'));
+        disguise.ifPresent(shown -> {
+            out.append("disguise:\n");
+            shown.describe().forEach(line -> out.append("  ").append(line).append('\n'));
+        });
         out.append("workarounds:\n");
         for (NodePlan.Decision decision : plan.decisions()) {
             out.append(String.format(Locale.ROOT, "  %-18s %-12s %s", decision.workaround().label(),

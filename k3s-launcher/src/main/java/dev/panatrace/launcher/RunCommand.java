@@ -1,7 +1,6 @@
 package dev.panatrace.launcher;
 
 import dev.panatrace.procsys.FilesystemDisguise;
-import dev.panatrace.procsys.FilesystemType;
 import dev.panatrace.procsys.HandlerChain;
 import dev.panatrace.procsys.Missing;
 import dev.panatrace.procsys.ProcSysServer;
@@ -20,11 +19,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -110,15 +111,8 @@ final class RunCommand implements Callable<Integer> {
                     + "final value.")
     private boolean report;
 
-    @Option(names = "--fake-fs", paramLabel = "PATH=FSTYPE",
-            description = "Show the mount at PATH as FSTYPE (ext4, xfs, btrfs, overlay or tmpfs): in CMD's "
-                    + "/proc/*/mountinfo and /proc/*/mounts (the mount's maj:min is kept, so it still matches stat) "
-                    + "and in statfs and fstatfs of files on it (zero sizes become plausible ones). Repeatable.")
-    private List<String> fakeFilesystems = List.of();
-
-    @Option(names = "--fake-uname-release", paramLabel = "VERSION",
-            description = "Make uname report VERSION as the kernel release (uname -r).")
-    private String fakeUnameRelease;
+    @Mixin
+    private FakeFsOptions fakeFs;
 
     /** The disguise of --fake-fs and --fake-uname-release while the command runs, else null. */
     private FilesystemDisguise disguise;
@@ -154,11 +148,11 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        FilesystemDisguise.Builder disguises = disguises();
-        if (disguises == null) {
+        Optional<FakeFsOptions.Disguise> asked = fakeFs.disguise(spec.commandLine());
+        if (asked.isEmpty()) {
             return runWithOptions();
         }
-        try (FilesystemDisguise built = disguises.build()) {
+        try (FilesystemDisguise built = asked.get().build()) {
             disguise = built;
             return runWithOptions();
         } catch (IOException e) {
@@ -294,33 +288,6 @@ final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usageError("--bind: " + e.getMessage());
         }
-    }
-
-    /** The disguise of --fake-fs and --fake-uname-release, checked; null when neither is given. */
-    private FilesystemDisguise.Builder disguises() {
-        if (fakeFilesystems.isEmpty() && fakeUnameRelease == null) {
-            return null;
-        }
-        FilesystemDisguise.Builder builder = FilesystemDisguise.builder();
-        for (String fake : fakeFilesystems) {
-            int split = fake.lastIndexOf('=');
-            if (split < 0) {
-                throw usageError("--fake-fs wants PATH=FSTYPE, got '" + fake + "'");
-            }
-            try {
-                builder.mount(fake.substring(0, split), FilesystemType.named(fake.substring(split + 1)));
-            } catch (IllegalArgumentException e) {
-                throw usageError("--fake-fs: " + e.getMessage());
-            }
-        }
-        if (fakeUnameRelease != null) {
-            try {
-                builder.release(fakeUnameRelease);
-            } catch (IllegalArgumentException e) {
-                throw usageError("--fake-uname-release: " + e.getMessage());
-            }
-        }
-        return builder;
     }
 
     private ParameterException usageError(String message) {

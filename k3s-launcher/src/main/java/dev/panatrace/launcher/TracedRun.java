@@ -3,7 +3,6 @@ package dev.panatrace.launcher;
 import dev.panatrace.ptrace.CommandNotFoundException;
 import dev.panatrace.ptrace.ExitStatus;
 import dev.panatrace.ptrace.TraceFailedException;
-import dev.panatrace.ptrace.TraceMode;
 import dev.panatrace.ptrace.TraceSession;
 import dev.panatrace.ptrace.TraceStats;
 import dev.panatrace.ptrace.Tracer;
@@ -17,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * One command run under the engine the way every launcher subcommand runs it: SIGINT, SIGTERM and SIGHUP
@@ -83,11 +83,14 @@ final class TracedRun {
                     session.kill();
                 }
             }));
-            SignalledSession signalled = new SignalledSession(session);
+            SignalNotingSession signalled = new SignalNotingSession(session, () -> { });
             forwarder.forwardTo(signalled);
             ExitStatus status;
             try (session) {
-                status = awaitEnd(signalled, command, err).orElseThrow(() -> new IllegalStateException(
+                status = awaitEnd(signalled, command.getFirst(), message -> {
+                    err.println("k3s-launcher: " + message);
+                    err.flush();
+                }).orElseThrow(() -> new IllegalStateException(
                         "the spawned command was detached from its trace"));
             } catch (TraceFailedException e) {
                 err.println("k3s-launcher: " + e.getMessage());
@@ -102,8 +105,10 @@ final class TracedRun {
     /**
      * Waits for the trace to end, killing what a signalled command left behind once it has had
      * {@link #LEFTOVER_GRACE} to end.
+     *
+     * @param say how to tell the user that leftovers are killed
      */
-    private static Optional<ExitStatus> awaitEnd(SignalledSession session, List<String> command, PrintWriter err)
+    static Optional<ExitStatus> awaitEnd(SignalNotingSession session, String command, Consumer<String> say)
             throws InterruptedException {
         Instant killAt = null;
         while (true) {
@@ -114,9 +119,7 @@ final class TracedRun {
             if (killAt == null && session.signalled() && !isRunning(session.pid())) {
                 killAt = Instant.now().plus(LEFTOVER_GRACE);
             } else if (killAt != null && Instant.now().isAfter(killAt)) {
-                err.println("k3s-launcher: " + command.getFirst() + " ended; killing the traced processes it left"
-                        + " behind");
-                err.flush();
+                say.accept(command + " ended; killing the traced processes it left behind");
                 session.kill();
                 return session.waitFor();
             }
@@ -135,71 +138,6 @@ final class TracedRun {
         } catch (IOException e) {
             // Unreadable: assume it still runs, which keeps the launcher waiting as it always did.
             return true;
-        }
-    }
-
-    /** A session that remembers whether a signal was sent to the command through it. */
-    private static final class SignalledSession implements TraceSession {
-        private final TraceSession session;
-        private volatile boolean signalled;
-
-        SignalledSession(TraceSession session) {
-            this.session = session;
-        }
-
-        boolean signalled() {
-            return signalled;
-        }
-
-        @Override
-        public void signal(int signal) {
-            signalled = true;
-            session.signal(signal);
-        }
-
-        @Override
-        public int pid() {
-            return session.pid();
-        }
-
-        @Override
-        public Optional<ExitStatus> waitFor() throws InterruptedException {
-            return session.waitFor();
-        }
-
-        @Override
-        public Optional<ExitStatus> waitFor(Duration timeout) throws InterruptedException {
-            return session.waitFor(timeout);
-        }
-
-        @Override
-        public boolean isDone() {
-            return session.isDone();
-        }
-
-        @Override
-        public void kill() {
-            session.kill();
-        }
-
-        @Override
-        public void detach() {
-            session.detach();
-        }
-
-        @Override
-        public TraceMode mode() {
-            return session.mode();
-        }
-
-        @Override
-        public TraceStats stats() {
-            return session.stats();
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            session.close();
         }
     }
 

@@ -7,10 +7,13 @@ import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.lists;
 import static org.quicktheories.generators.SourceDSL.strings;
 
+import dev.panatrace.procsys.FilesystemType;
 import dev.panatrace.procsys.SysctlProfile;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -79,7 +82,7 @@ class NodePlanTest {
                 profile test.conf (2 keys):
                   kernel.panic = 10
                   vm.overcommit_memory = 1
-                """, PlanCommand.render(plan, PROFILE));
+                """, PlanCommand.render(plan, Optional.empty(), PROFILE));
     }
 
     @Test
@@ -103,7 +106,7 @@ class NodePlanTest {
                 profile test.conf (2 keys):
                   kernel.panic = 10
                   vm.overcommit_memory = 1
-                """, PlanCommand.render(plan, PROFILE));
+                """, PlanCommand.render(plan, Optional.empty(), PROFILE));
     }
 
     @Test
@@ -131,7 +134,37 @@ class NodePlanTest {
                 profile test.conf (2 keys):
                   kernel.panic = 10
                   vm.overcommit_memory = 1
-                """, PlanCommand.render(plan, PROFILE));
+                """, PlanCommand.render(plan, Optional.empty(), PROFILE));
+    }
+
+    @Test
+    void theDisguiseIsListedBeforeTheWorkarounds() {
+        NodePlan plan = NodePlan.of(request(NodeRequest.Role.AGENT, false, "--server", "https://cp:6443"),
+                ordinaryHost());
+        FakeFsOptions.Disguise disguise = new FakeFsOptions.Disguise(Map.of("/var/lib/rancher", FilesystemType.XFS),
+                Optional.of("6.1.0-sandbox"));
+        assertEquals("""
+                k3s command:
+                  /usr/local/bin/k3s agent --server https://cp:6443
+                run as:
+                  /usr/local/bin/k3s agent --server https://cp:6443
+                environment added:
+                  PANATRACE_SYSCTL_TRACED=1
+                disguise:
+                  mount /var/lib/rancher shown as xfs (mount tables, statfs)
+                  kernel release shown as 6.1.0-sandbox (uname)
+                workarounds:
+                  dev-kmsg           not needed   /dev/kmsg is readable
+                  mount-propagation  not needed   / is a shared mount
+                  image-gc           not needed   root filesystem ext4 has usable stats
+                  cni-plugins        not needed   no symbolic links in /opt/cni/bin
+                  snapshotter        not needed   overlay can mount here
+                  kubelet-args       not needed   no swap, no user namespace, root filesystem stats usable
+                  sandbox-network    not needed   server flags; an agent follows its server's network settings
+                profile test.conf (2 keys):
+                  kernel.panic = 10
+                  vm.overcommit_memory = 1
+                """, PlanCommand.render(plan, Optional.of(disguise), PROFILE));
     }
 
     @Test

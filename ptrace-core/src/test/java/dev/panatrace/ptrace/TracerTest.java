@@ -492,6 +492,44 @@ class TracerTest {
         }
     }
 
+    @Test
+    void withNoRoomForAFilterTheEngineStopsAtEverySyscallAndSaysSoOnce() throws Exception {
+        // fillseccomp stacks allow-all filters up to the kernel's limit before it execs the JVM, so the
+        // filter the engine injects into its trampoline fails with ENOMEM.
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path log = tmp.resolve("jvm.log");
+        Process jvm = new ProcessBuilder(Tracees.go("fillseccomp").toString(), java, "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), TraceAndReportMode.class.getName(),
+                Tracees.busybox().toString(), "sh", "-c", "echo traced; exit 3")
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        assertTrue(jvm.waitFor(60, TimeUnit.SECONDS), "the child JVM ended");
+        String output = Files.readString(log);
+        assertEquals(0, jvm.exitValue(), output);
+        assertTrue(output.contains("traced\nmode SYSCALL, exit 3, syscalls seen "), output);
+        assertEquals(1, output.lines().filter(line -> line.contains("no seccomp filter")).count(), output);
+        assertTrue(output.contains("stopping at every syscall instead"), output);
+        int seen = Integer.parseInt(output.substring(output.indexOf("syscalls seen ") + 14).strip());
+        assertTrue(seen > 10, "the handler still saw every syscall: " + seen);
+    }
+
+    /** Traces a command in seccomp mode and prints the mode the engine ended up in. Run in a child JVM. */
+    public static final class TraceAndReportMode {
+        public static void main(String[] args) throws Exception {
+            java.util.concurrent.atomic.AtomicInteger seen = new java.util.concurrent.atomic.AtomicInteger();
+            TraceHandler counter = new TraceHandler() {
+                @Override
+                public EntryAction onSyscallEntry(Syscall call) {
+                    seen.incrementAndGet();
+                    return EntryAction.CONTINUE;
+                }
+            };
+            try (TraceSession session = Tracer.builder().handler(counter).mode(TraceMode.SECCOMP).spawn(List.of(args))) {
+                ExitStatus status = session.waitFor().orElseThrow();
+                System.out.println("mode " + session.mode() + ", exit " + status.shellStatus() + ", syscalls seen " + seen);
+            }
+        }
+    }
+
     /** Traces a command, writes its pid to a file, and waits forever. Run in a child JVM. */
     public static final class TraceAndHang {
         public static void main(String[] args) throws Exception {
