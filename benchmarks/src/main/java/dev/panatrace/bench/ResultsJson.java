@@ -20,7 +20,10 @@ public final class ResultsJson {
         out.append("{\n  \"commit\": ").append(string(results.commit()))
                 .append(",\n  \"machine\": ").append(string(results.machine()))
                 .append(",\n  \"workloads\": [");
-        Iterator<Results.WorkloadResult> workloads = results.workloads().iterator();
+        // The workloads W1..Wn only: the launcher's start-up line, JVM start included, is the Markdown
+        // report's, and latest.json keeps the shape tools read.
+        Iterator<Results.WorkloadResult> workloads = results.workloads().stream()
+                .filter(w -> w.name().matches("W\\d+")).iterator();
         while (workloads.hasNext()) {
             Results.WorkloadResult workload = workloads.next();
             out.append("\n    {\"name\": ").append(string(workload.name()))

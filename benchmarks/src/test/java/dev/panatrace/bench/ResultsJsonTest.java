@@ -31,7 +31,8 @@ class ResultsJsonTest {
         Map<String, RunSummary> runs = new LinkedHashMap<>();
         runs.put("native", new RunSummary(0.05, 0.04, 0.07, 0.03, 5, false));
         runs.put("proot", new RunSummary(61.5, 61.5, 61.5, 60.25, 1, true));
-        Results results = new Results("abc", "a \"machine\"", List.of(new Results.WorkloadResult("W1", "d", runs)));
+        Results results = new Results("abc", "a \"machine\"", List.of(new Results.WorkloadResult("W1", "d", runs),
+                new Results.WorkloadResult("startup", "the launcher's start-up, not a workload", runs)));
 
         Object parsed = MiniJson.parse(ResultsJson.write(results));
 
