@@ -201,16 +201,16 @@ class DaemonsUnderProfileTest {
         // containerd, the sleeping container's shim and the container itself, at least.
         assertTrue(traced.size() >= 3, "traced processes: " + describe(traced));
         for (long pid : traced) {
-            assertEquals(Optional.of(containerd.launcher().pid()), tracerProcess(pid),
+            assertEquals(Optional.of(containerd.launcher().pid()), ProcessTable.tracerProcess(pid),
                     "not traced by the launcher: " + describe(Set.of(pid)));
         }
 
         containerd.stayUp(answers);
-        assertTrue(isAlive(sleeper), "the container's process ended early");
+        assertTrue(ProcessTable.isAlive(sleeper), "the container's process ended early");
 
         assertEquals(0, containerd.terminate(), containerd.output());
         Set<Long> remaining = new TreeSet<>(traced);
-        remaining.removeIf(pid -> !isAlive(pid));
+        remaining.removeIf(pid -> !ProcessTable.isAlive(pid));
         assertTrue(remaining.isEmpty(), "outlived the launcher: " + describe(remaining));
         Set<Long> naming = processesNaming(dir);
         assertTrue(naming.isEmpty(), "outlived the launcher: " + describe(naming));
@@ -284,26 +284,12 @@ class DaemonsUnderProfileTest {
             entries.map(entry -> entry.getFileName().toString())
                     .filter(name -> name.chars().allMatch(Character::isDigit))
                     .map(Long::parseLong)
-                    .filter(pid -> commandLine(pid).contains(dir.toString()) && isAlive(pid))
+                    .filter(pid -> commandLine(pid).contains(dir.toString()) && ProcessTable.isAlive(pid))
                     .forEach(pids::add);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return pids;
-    }
-
-    /** The process whose thread traces {@code pid}, if one does. */
-    private static Optional<Long> tracerProcess(long pid) throws IOException {
-        long tracerThread = Long.parseLong(statusField(pid, "TracerPid"));
-        return tracerThread == 0 ? Optional.empty() : Optional.of(Long.parseLong(statusField(tracerThread, "Tgid")));
-    }
-
-    private static String statusField(long pid, String field) throws IOException {
-        return Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream()
-                .filter(line -> line.startsWith(field + ":"))
-                .map(line -> line.substring(field.length() + 1).strip())
-                .findFirst()
-                .orElseThrow(() -> new AssertionError("/proc/" + pid + "/status has no " + field));
     }
 
     /** Pid, state and command line of each process, for failure messages. */
@@ -312,7 +298,7 @@ class DaemonsUnderProfileTest {
         for (long pid : pids) {
             String state;
             try {
-                state = statusField(pid, "State") + ", TracerPid " + statusField(pid, "TracerPid");
+                state = ProcessTable.statusField(pid, "State") + ", TracerPid " + ProcessTable.statusField(pid, "TracerPid");
             } catch (IOException | AssertionError e) {
                 state = "gone";
             }
@@ -327,18 +313,6 @@ class DaemonsUnderProfileTest {
                     .replace('\0', ' ').strip();
         } catch (IOException e) {
             return "";
-        }
-    }
-
-    /** Whether {@code pid} exists and is not a zombie (a zombie has already died). */
-    private static boolean isAlive(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            // The state follows the parenthesized command name, which may itself contain ')'.
-            char state = stat.charAt(stat.lastIndexOf(')') + 2);
-            return state != 'Z' && state != 'X';
-        } catch (IOException e) {
-            return false;
         }
     }
 

@@ -48,7 +48,7 @@ class LeftoverTraceesTest {
                 .redirectError(stderr.toFile())
                 .start();
         long sleeper = awaitDescendant(leftover);
-        assertEquals(Optional.of(launcher.pid()), tracerProcess(sleeper), "the sleep is not traced by the launcher");
+        assertEquals(Optional.of(launcher.pid()), ProcessTable.tracerProcess(sleeper), "the sleep is not traced by the launcher");
 
         Instant signalled = Instant.now();
         launcher.destroy();
@@ -59,7 +59,7 @@ class LeftoverTraceesTest {
         assertTrue(took.compareTo(TracedRun.LEFTOVER_GRACE) >= 0, "killed after " + took + ", before the grace period");
         assertTrue(Files.readString(stderr).contains("killing the traced processes it left behind"),
                 Files.readString(stderr));
-        assertFalse(isAlive(sleeper), "sleep " + sleeper + " outlived the launcher");
+        assertFalse(ProcessTable.isAlive(sleeper), "sleep " + sleeper + " outlived the launcher");
     }
 
     private long awaitDescendant(List<String> commandLine) throws InterruptedException {
@@ -87,29 +87,4 @@ class LeftoverTraceesTest {
         }
     }
 
-    /** The process whose thread traces {@code pid}, if one does. */
-    private static Optional<Long> tracerProcess(long pid) throws IOException {
-        long tracerThread = Long.parseLong(statusField(pid, "TracerPid"));
-        return tracerThread == 0 ? Optional.empty() : Optional.of(Long.parseLong(statusField(tracerThread, "Tgid")));
-    }
-
-    private static String statusField(long pid, String field) throws IOException {
-        return Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream()
-                .filter(line -> line.startsWith(field + ":"))
-                .map(line -> line.substring(field.length() + 1).strip())
-                .findFirst()
-                .orElseThrow(() -> new AssertionError("/proc/" + pid + "/status has no " + field));
-    }
-
-    /** Whether {@code pid} exists and is not a zombie (a zombie has already died). */
-    private static boolean isAlive(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            // The state follows the parenthesized command name, which may itself contain ')'.
-            char state = stat.charAt(stat.lastIndexOf(')') + 2);
-            return state != 'Z' && state != 'X';
-        } catch (IOException e) {
-            return false;
-        }
-    }
 }

@@ -1,0 +1,38 @@
+package dev.panatrace.launcher;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** What /proc says about a process, for tests that check what a trace left behind. */
+final class ProcessTable {
+    private ProcessTable() {}
+
+    /** The process whose thread traces {@code pid}, if one does. */
+    static Optional<Long> tracerProcess(long pid) throws IOException {
+        long tracerThread = Long.parseLong(statusField(pid, "TracerPid"));
+        return tracerThread == 0 ? Optional.empty() : Optional.of(Long.parseLong(statusField(tracerThread, "Tgid")));
+    }
+
+    /** A field of {@code /proc/PID/status}, e.g. {@code TracerPid}. */
+    static String statusField(long pid, String field) throws IOException {
+        return Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream()
+                .filter(line -> line.startsWith(field + ":"))
+                .map(line -> line.substring(field.length() + 1).strip())
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("/proc/" + pid + "/status has no " + field));
+    }
+
+    /** Whether {@code pid} exists and is not a zombie (a zombie has already died). */
+    static boolean isAlive(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            // The state follows the parenthesized command name, which may itself contain ')'.
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state != 'Z' && state != 'X';
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}
