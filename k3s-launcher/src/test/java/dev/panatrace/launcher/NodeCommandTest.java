@@ -85,6 +85,43 @@ class NodeCommandTest {
     }
 
     @Test
+    void twoAgentsRunSideBySideWithTheirOwnDataDirsAndNodeNames() throws Exception {
+        List<Process> agents = new java.util.ArrayList<>();
+        try {
+            for (String name : List.of("w1", "w2")) {
+                ProcessBuilder agent = builder("agent", "--k3s", standin, "--data-dir", temp.resolve("data-" + name).toString(),
+                        "--server", "https://cp:6443", "--token", "t", "--node-name", name);
+                agent.environment().put("K3SSTANDIN_RECORD", temp.resolve("record-" + name).toString());
+                agents.add(agent.redirectOutput(temp.resolve("stdout-" + name).toFile())
+                        .redirectError(temp.resolve("stderr-" + name).toFile()).start());
+            }
+            for (String name : List.of("w1", "w2")) {
+                Path out = temp.resolve("stdout-" + name);
+                Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+                while (!(Files.exists(out) && Files.readString(out).contains("k3s stand-in up"))) {
+                    assertTrue(Instant.now().isBefore(deadline), "agent " + name + " did not come up: "
+                            + Files.readString(temp.resolve("stderr-" + name)));
+                    Thread.sleep(50);
+                }
+            }
+            assertTrue(agents.stream().allMatch(Process::isAlive), "both agents up at once");
+            for (Process agent : agents) {
+                new ProcessBuilder("kill", "-TERM", Long.toString(agent.pid())).start().waitFor();
+            }
+            for (int i = 0; i < 2; i++) {
+                String name = List.of("w1", "w2").get(i);
+                assertTrue(agents.get(i).waitFor(20, TimeUnit.SECONDS), "agent " + name + " still running");
+                assertEquals(143, agents.get(i).exitValue(), Files.readString(temp.resolve("stderr-" + name)));
+                List<String> lines = Files.readAllLines(temp.resolve("record-" + name));
+                assertTrue(lines.contains("arg --node-name") && lines.contains("arg " + name), lines.toString());
+                assertTrue(lines.contains("arg " + temp.resolve("data-" + name)), lines.toString());
+            }
+        } finally {
+            agents.forEach(LauncherProcess::kill);
+        }
+    }
+
+    @Test
     void withoutTheLauncherAHiddenKeyFailsTheStandInAsKubelet() throws Exception {
         Path profile = temp.resolve("no-panic.conf");
         Files.writeString(profile, SysctlProfile.builtIn("k3s").settings().stream()
