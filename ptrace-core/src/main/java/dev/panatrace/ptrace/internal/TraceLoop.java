@@ -6,14 +6,15 @@ import dev.panatrace.ptrace.EntryAction;
 import dev.panatrace.ptrace.Errno;
 import dev.panatrace.ptrace.ErrnoException;
 import dev.panatrace.ptrace.ExitStatus;
+import dev.panatrace.ptrace.Registers;
 import dev.panatrace.ptrace.Signals;
 import dev.panatrace.ptrace.Stop;
 import dev.panatrace.ptrace.SyscallSet;
 import dev.panatrace.ptrace.SyscallTable;
 import dev.panatrace.ptrace.TraceFailedException;
 import dev.panatrace.ptrace.TraceHandler;
-import dev.panatrace.ptrace.TraceSession;
 import dev.panatrace.ptrace.TraceMode;
+import dev.panatrace.ptrace.TraceSession;
 import dev.panatrace.ptrace.TraceStats;
 import dev.panatrace.ptrace.TraceeGoneException;
 import dev.panatrace.ptrace.WaitStatus;
@@ -27,6 +28,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -34,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -89,7 +92,7 @@ public final class TraceLoop implements TraceSession {
     private final Map<Integer, Integer> earlyFirstStops = new HashMap<>();
     private final Set<String> reportedHandlerFailures = new HashSet<>();
     /** Wait results taken during a syscall injection that belong to the main loop. */
-    private final java.util.ArrayDeque<int[]> replay = new java.util.ArrayDeque<>();
+    private final ArrayDeque<int[]> replay = new ArrayDeque<>();
     private SyscallInjector injector;
     private Arena arena;
     private MemorySegment statusBuffer;
@@ -196,7 +199,7 @@ public final class TraceLoop implements TraceSession {
         statusBuffer = a.allocate(ValueLayout.JAVA_INT);
         word = a.allocate(ValueLayout.JAVA_LONG);
         iovec = a.allocate(16, 8);
-        regsBuffer = a.allocate(dev.panatrace.ptrace.Registers.size(arch), 16);
+        regsBuffer = a.allocate(Registers.size(arch), 16);
         siginfo = a.allocate(128, 8);
         memory = new TraceeMemory(a);
         view = new StopView(this, arch, table, memory);
@@ -499,7 +502,7 @@ public final class TraceLoop implements TraceSession {
 
     /** Turns the current entry into an mmap of the scratch region; the original syscall is re-run after. */
     private void startScratchMapping(ThreadState t) {
-        dev.panatrace.ptrace.Registers regs = view.registers();
+        Registers regs = view.registers();
         t.savedRegisters = regs.copy();
         t.injectedScratch = true;
         regs.setSyscallNumber(mmapNumber);
@@ -522,13 +525,13 @@ public final class TraceLoop implements TraceSession {
         if (result < 0 && result > -4096) {
             space.failed = true;
             LOG.log(System.Logger.Level.WARNING, "cannot map scratch memory in pid " + t.process.pid + ": "
-                    + dev.panatrace.ptrace.Errno.name((int) -result) + "; its string arguments stay unchanged");
+                    + Errno.name((int) -result) + "; its string arguments stay unchanged");
         } else {
             space.base = result;
         }
         space.mapper = null;
         // Back to the original entry: the syscall instruction runs again and stops again.
-        dev.panatrace.ptrace.Registers restart = t.savedRegisters;
+        Registers restart = t.savedRegisters;
         t.savedRegisters = null;
         restart.setInstructionPointer(restart.instructionPointer() - SyscallInstruction.length(arch));
         if (arch == Arch.X86_64) {
@@ -612,7 +615,7 @@ public final class TraceLoop implements TraceSession {
     }
 
     private long cloneFlags(int tid) {
-        dev.panatrace.ptrace.Registers regs = registersOf(tid);
+        Registers regs = registersOf(tid);
         long nr = regs.syscallNumber();
         if (table.name((int) nr).equals("clone3")) {
             byte[] args = memory.read(tid, regs.arg(0), 8);
@@ -729,8 +732,8 @@ public final class TraceLoop implements TraceSession {
             return;
         }
         t.replaced = null;
-        dev.panatrace.ptrace.Registers regs = registersOf(t.tid);
-        if (!dev.panatrace.ptrace.Errno.isRestart(regs.returnValue()) || regs.syscallNumber() != t.syscall) {
+        Registers regs = registersOf(t.tid);
+        if (!Errno.isRestart(regs.returnValue()) || regs.syscallNumber() != t.syscall) {
             return;
         }
         for (int i = 0; i < replaced.length; i += 2) {
@@ -832,8 +835,8 @@ public final class TraceLoop implements TraceSession {
     }
 
     /** What the filter traces: the wanted syscalls, and the probe. */
-    java.util.Set<Integer> tracedNumbers() {
-        java.util.Set<Integer> traced = new java.util.TreeSet<>();
+    Set<Integer> tracedNumbers() {
+        Set<Integer> traced = new TreeSet<>();
         for (String name : wanted.isAll() ? table.names() : wanted.names()) {
             table.number(name).ifPresent(traced::add);
         }
@@ -844,7 +847,7 @@ public final class TraceLoop implements TraceSession {
 
     /** What the filter traces only for descriptors in the handler's range. */
     SeccompFilter.FdRule fdRule() {
-        java.util.Set<Integer> numbers = new java.util.TreeSet<>();
+        Set<Integer> numbers = new TreeSet<>();
         for (String name : wanted.fdRangeNames()) {
             table.number(name).ifPresent(numbers::add);
         }
@@ -853,15 +856,15 @@ public final class TraceLoop implements TraceSession {
     }
 
     /** What the filter always allows: the syscalls the engine injects while tracing. */
-    java.util.Set<Integer> allowedNumbers() {
-        return usesScratch ? java.util.Set.of(mmapNumber) : java.util.Set.of();
+    Set<Integer> allowedNumbers() {
+        return usesScratch ? Set.of(mmapNumber) : Set.of();
     }
 
     void seccompStopFirst(boolean first) {
         seccompStopFirst = first;
     }
 
-    void setRegisters(int tid, dev.panatrace.ptrace.Registers regs) {
+    void setRegisters(int tid, Registers regs) {
         regs.copyTo(regsBuffer);
         Ptrace.regset(Ptrace.SETREGSET, tid, Ptrace.NT_PRSTATUS, iovec, regsBuffer);
     }
@@ -891,7 +894,7 @@ public final class TraceLoop implements TraceSession {
     }
 
     /** Runs a syscall for a handler, at a syscall-exit stop. */
-    long injectAtExit(ThreadState t, dev.panatrace.ptrace.Registers current, long nr, long[] args) {
+    long injectAtExit(ThreadState t, Registers current, long nr, long[] args) {
         long syscallAddress = current.instructionPointer() - SyscallInstruction.length(arch);
         byte[] code = memory.read(t.tid, syscallAddress, SyscallInstruction.length(arch));
         if (!SyscallInstruction.matches(arch, code)) {
@@ -903,16 +906,16 @@ public final class TraceLoop implements TraceSession {
 
     // ---- registers and resuming -----------------------------------------------------------------
 
-    dev.panatrace.ptrace.Registers registersOf(int tid) {
+    Registers registersOf(int tid) {
         Ptrace.regset(Ptrace.GETREGSET, tid, Ptrace.NT_PRSTATUS, iovec, regsBuffer);
-        dev.panatrace.ptrace.Registers regs = dev.panatrace.ptrace.Registers.zeroed(arch);
+        Registers regs = Registers.zeroed(arch);
         regs.copyFrom(regsBuffer);
         return regs;
     }
 
     /** Writes back the view's registers if the handler or the engine changed them. */
     private void storeRegisters(ThreadState t) {
-        dev.panatrace.ptrace.Registers regs = view.loadedRegisters();
+        Registers regs = view.loadedRegisters();
         if (regs == null || !view.registersChanged()) {
             return;
         }
@@ -1140,7 +1143,7 @@ public final class TraceLoop implements TraceSession {
         boolean extraEntryStop;
         /** This entry was turned into the scratch mmap; {@link #savedRegisters} hold the original. */
         boolean injectedScratch;
-        dev.panatrace.ptrace.Registers savedRegisters;
+        Registers savedRegisters;
         /** Stopped at an entry until its address space's scratch region is mapped: was it a seccomp stop. */
         boolean waitingForScratch;
         /** Pairs of (argument index, original value) the handler replaced at the last entry, or null. */
