@@ -78,16 +78,17 @@ import java.util.regex.Pattern;
  * later opens see the tree's file. {@code creat} of such a key fails with EACCES (it has no flags to
  * change). So writes never reach the host's /proc/sys.
  *
- * <p>Applied late, not validated at the write: a write through a copy of the descriptor outside the
- * range. A shell redirection ({@code echo 2 > /proc/sys/...}) opens the key and {@code dup2}s it onto
- * standard output, and the seccomp filter cannot follow that copy. When {@code dup}, {@code dup2} or
- * {@code dup3} make such a copy, the key's file is published anew, so what is written through the
- * copy lands in a file nobody else sees; the server holds that file and, at the process's next watched
- * syscall or at its exit, hands what it holds to the tree as one write. A valid value is then applied
- * (the shell's write already returned success); an invalid one is dropped and logged. For the host's
- * file such writes fail with EBADF. Copies made with {@code fcntl(F_DUPFD)} are not followed. Programs
- * that write through the descriptor they opened (Go's
- * {@code os.WriteFile}, stdio, {@code tee}, {@code dd}) are validated. If a descriptor cannot be moved
+ * <p>A copy of such a descriptor outside the range, as a shell's redirection ({@code echo 2 >
+ * /proc/sys/...}) makes with {@code dup2} onto standard output, is followed: the engine is asked to stop
+ * the process's writes to that descriptor number too ({@link Syscall#watchDescriptor}), so they are
+ * validated the same way. That watch lasts as long as the process and its children, so their later
+ * writes to that number (standard output, usually) stop too and pass through. Where the watch cannot
+ * be set up (no room for one more seccomp filter), what is written through the copy lands in a file
+ * nobody else sees, and is handed to the tree at the process's next watched syscall or its exit: a
+ * valid value is applied late, an invalid one dropped and logged. Copies made with
+ * {@code fcntl(F_DUPFD)} are not followed. For the host's file such writes fail with EBADF. Programs
+ * that write through the descriptor they opened (Go's {@code os.WriteFile}, stdio, {@code tee},
+ * {@code dd}) are validated. If a descriptor cannot be moved
  * into the range (e.g. RLIMIT_NOFILE is 1000 or less) it is kept and that is logged once; the host's
  * file is then closed and the open fails with that error instead.
  *
@@ -191,6 +192,8 @@ public final class ProcSysServer implements TraceHandler, AutoCloseable {
     /** Tids whose current syscall's exit the redirector wants too; tracer thread only. */
     private final Set<Integer> redirectorExits = new HashSet<>();
     private boolean unvalidatedWritesLogged;
+    /** Descriptor numbers outside the range that copies of key descriptors were made to; tracer thread only. */
+    private final Set<Integer> watchedCopies = new HashSet<>();
     /** Files written through copies of key descriptors, not applied yet; tracer thread only. */
     private final List<Capture> captures = new ArrayList<>();
 
@@ -374,7 +377,7 @@ public final class ProcSysServer implements TraceHandler, AutoCloseable {
             case MoveDescriptor move -> moveDescriptor(call, move);
             case ProcMagic magic -> reportProcMagic(call, magic);
             case LinkTarget link -> rewriteLink(call, link);
-            case CopiedOut copied -> capture(call, copied.key());
+            case CopiedOut copied -> followCopy(call, copied.key());
             case ViewChange _ -> views.forgetProcess(call.tracee().pid());
             case RedirectorOnly _ -> { }
             case null -> { }
@@ -539,6 +542,26 @@ public final class ProcSysServer implements TraceHandler, AutoCloseable {
     }
 
     /**
+     * A copy of a key's descriptor outside the range (a shell's {@code dup2} onto standard output): have
+     * the engine stop this process's writes to that descriptor number too, so they are validated like
+     * any other; where it cannot, capture them instead.
+     */
+    private void followCopy(Syscall call, SysctlKey key) {
+        long copy = call.result();
+        if (copy < 0 || (copy >= FD_LOW && copy < FD_HIGH)) {
+            return;
+        }
+        try {
+            call.watchDescriptor((int) copy, WRITES.toArray(String[]::new));
+            watchedCopies.add((int) copy);
+        } catch (ErrnoException | IllegalStateException e) {
+            LOG.log(Level.DEBUG, "cannot watch descriptor {0} of pid {1} ({2}); capturing its writes",
+                    copy, call.tracee().pid(), e.getMessage());
+            capture(call, key);
+        }
+    }
+
+    /**
      * A copy of a key's descriptor outside the range will be written unwatched: publish the key's file
      * anew, so that those writes land in the old file, which only the copy and this server hold.
      */
@@ -686,7 +709,7 @@ public final class ProcSysServer implements TraceHandler, AutoCloseable {
     private EntryAction write(Syscall call) {
         Tracee tracee = call.tracee();
         int fd = (int) call.arg(0);
-        if (fd < FD_LOW || fd >= FD_HIGH) {
+        if ((fd < FD_LOW || fd >= FD_HIGH) && !watchedCopies.contains(fd)) {
             // Only in syscall mode, where every write stops.
             return EntryAction.CONTINUE;
         }

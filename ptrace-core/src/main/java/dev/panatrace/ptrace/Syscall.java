@@ -80,4 +80,19 @@ public interface Syscall {
      *         instruction pointer (the exit of a successful execve)
      */
     long inject(long number, long... args);
+
+    /**
+     * From now on, also stop this process (all its threads, and the children it starts, for good) at
+     * the syscalls named {@code names} whenever their first argument is descriptor {@code fd}, and hand
+     * them to the handler. Where a seccomp filter is in use this stacks one more small filter, injected
+     * into the process; the kernel keeps it for the life of the process and its descendants, so every
+     * later call of those syscalls on that descriptor number stops, whatever file it then holds. Exit
+     * stops only, like {@link #inject}; needs {@link TraceHandler#usesScratchMemory()}.
+     *
+     * @param fd the descriptor
+     * @param names syscall names, e.g. {@code "write"}; names the architecture lacks are ignored
+     * @throws ErrnoException if the kernel refuses the filter (e.g. no room left for one)
+     * @throws IllegalStateException at an entry stop, or without scratch memory
+     */
+    void watchDescriptor(int fd, String... names);
 }

@@ -334,6 +334,50 @@ class TracerTest {
     }
 
     @Test
+    void aWatchedDescriptorStopsItsWritesFromThenOn() throws Exception {
+        Path file = tmp.resolve("watched");
+        byte[] path = file.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        for (TraceMode mode : TraceMode.values()) {
+            java.util.concurrent.atomic.AtomicInteger watched = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger others = new java.util.concurrent.atomic.AtomicInteger();
+            long[] fd = {-1};
+            // The file's descriptor, whatever its number, is watched from its open on.
+            TraceHandler watcher = new TraceHandler() {
+                @Override
+                public SyscallSet syscalls() {
+                    return SyscallSet.of("openat");
+                }
+
+                @Override
+                public boolean usesScratchMemory() {
+                    return true;
+                }
+
+                @Override
+                public EntryAction onSyscallEntry(Syscall call) {
+                    if (call.name().equals("write")) {
+                        (call.arg(0) == fd[0] ? watched : others).incrementAndGet();
+                        return EntryAction.CONTINUE;
+                    }
+                    return java.util.Arrays.equals(call.readString(1), path) ? EntryAction.OBSERVE_EXIT
+                            : EntryAction.CONTINUE;
+                }
+
+                @Override
+                public void onSyscallExit(Syscall call) {
+                    fd[0] = call.result();
+                    call.watchDescriptor((int) fd[0], "write");
+                }
+            };
+            Traced traced = trace(watcher, List.of(Tracees.go("fdwriter").toString(), "-n", "300", file.toString()));
+            assertEquals(0, traced.status().shellStatus(), traced.stderr());
+            assertEquals(300, Files.size(file));
+            assertEquals(300, watched.get(), mode.toString());
+            assertEquals(0, others.get(), "writes to standard output are not handed over: " + mode);
+        }
+    }
+
+    @Test
     void stormOfShortProcessesFromShellJobsIsFollowedToTheEnd() throws Exception {
         String busybox = Tracees.busybox().toString();
         String script = "i=0; while [ $i -lt 200 ]; do " + busybox + " true & i=$((i+1)); done; wait; echo all-done";

@@ -231,4 +231,14 @@ final class StopView implements Syscall, Tracee {
         }
         return loop.injectAtExit(t, registers(), number, args);
     }
+
+    @Override
+    public void watchDescriptor(int fd, String... names) {
+        TraceLoop.ThreadState t = current();
+        if (entry) {
+            throw new IllegalStateException("descriptors can be watched from syscall exit stops: return "
+                    + "EntryAction.OBSERVE_EXIT and watch in onSyscallExit");
+        }
+        loop.watchDescriptor(t, registers(), fd, names);
+    }
 }

@@ -415,7 +415,9 @@ public final class TraceLoop implements TraceSession {
             t.process.trampoline = false;
             stops++;
         }
-        boolean wantedHere = wanted.matches(arch, nr, view.arg(0));
+        // A seccomp stop comes only for what the handler asked for: its set, or descriptors it watches.
+        boolean wantedHere = seccomp || wanted.matches(arch, nr, view.arg(0))
+                || t.process.watches((int) view.arg(0), table.name((int) nr));
         AddressSpace space = t.process.space;
         if (wantedHere && usesScratch && space.base == 0 && !space.failed) {
             if (space.mapper != null) {
@@ -637,6 +639,11 @@ public final class TraceLoop implements TraceSession {
                 AddressSpace space = parent == null ? new AddressSpace()
                         : sharesMemory ? parent.process.space : parent.process.space.forkCopy();
                 proc = new ProcessState(pid, space);
+                if (parent != null) {
+                    for (Map.Entry<String, Set<Integer>> watch : parent.process.watched.entrySet()) {
+                        proc.watched.put(watch.getKey(), new HashSet<>(watch.getValue()));
+                    }
+                }
                 processes.put(pid, proc);
                 livePids.add(pid);
                 processCount++;
@@ -893,6 +900,49 @@ public final class TraceLoop implements TraceSession {
         return t.process.space.base == 0 ? 0 : scratchSlot(t);
     }
 
+    /**
+     * Watches {@code fd} in the thread's process for the named syscalls: recorded for the loop, and,
+     * in seccomp mode, a filter for just that descriptor stacked onto the process's filters.
+     */
+    void watchDescriptor(ThreadState t, Registers current, int fd, String... names) {
+        Set<Integer> numbers = new TreeSet<>();
+        Set<String> known = new TreeSet<>();
+        for (String name : names) {
+            table.number(name).ifPresent(nr -> {
+                numbers.add(nr);
+                known.add(name);
+            });
+        }
+        if (numbers.isEmpty() || t.process.watchesAll(fd, known)) {
+            return;
+        }
+        if (mode == TraceMode.SECCOMP) {
+            SeccompFilter filter = SeccompFilter.compile(arch, Set.of(), Set.of(),
+                    new SeccompFilter.FdRule(numbers, fd, fd + 1));
+            long slot = scratchSlot(t);
+            // struct sock_fprog in the slot's second half, the program right after it.
+            long fprog = slot + AddressSpace.SLOT_SIZE / 2;
+            byte[] program = filter.bytes();
+            byte[] header = new byte[16];
+            MemorySegment h = MemorySegment.ofArray(header);
+            h.set(ValueLayout.JAVA_SHORT_UNALIGNED, 0, (short) filter.length());
+            h.set(ValueLayout.JAVA_LONG_UNALIGNED, 8, fprog + 16);
+            memory.write(t.tid, fprog, header);
+            memory.write(t.tid, fprog + 16, program);
+            long r = injectAtExit(t, current, table.numberOf("seccomp"),
+                    new long[] {SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, fprog});
+            if (r != 0) {
+                throw r < 0 && r > -4096 ? new ErrnoException((int) -r, "injected seccomp (watch fd " + fd + ")", t.tid)
+                        : new ErrnoException(Errno.ESRCH, "injected seccomp: thread " + r + " could not be synchronized", t.tid);
+            }
+        }
+        t.process.watch(fd, known);
+    }
+
+    private static final long SECCOMP_SET_MODE_FILTER = 1;
+    /** Apply the filter to every thread of the process. */
+    private static final long SECCOMP_FILTER_FLAG_TSYNC = 1;
+
     /** Runs a syscall for a handler, at a syscall-exit stop. */
     long injectAtExit(ThreadState t, Registers current, long nr, long[] args) {
         long syscallAddress = current.instructionPointer() - SyscallInstruction.length(arch);
@@ -1120,6 +1170,26 @@ public final class TraceLoop implements TraceSession {
     static final class ProcessState {
         final int pid;
         AddressSpace space;
+        /**
+         * Descriptors a handler watches, by syscall name; like the filters behind them, inherited by
+         * children and kept across exec.
+         */
+        final Map<String, Set<Integer>> watched = new HashMap<>();
+
+        boolean watches(int fd, String name) {
+            Set<Integer> fds = watched.get(name);
+            return fds != null && fds.contains(fd);
+        }
+
+        boolean watchesAll(int fd, Set<String> names) {
+            return names.stream().allMatch(name -> watches(fd, name));
+        }
+
+        void watch(int fd, Set<String> names) {
+            for (String name : names) {
+                watched.computeIfAbsent(name, k -> new HashSet<>()).add(fd);
+            }
+        }
         /** Still the spawn trampoline, before its exec of the target: hidden from the handler. */
         boolean trampoline;
 

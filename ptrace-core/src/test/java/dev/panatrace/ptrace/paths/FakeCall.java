@@ -137,6 +137,11 @@ final class FakeCall implements Syscall, Tracee {
     }
 
     @Override
+    public void watchDescriptor(int fd, String... names) {
+        throw new UnsupportedOperationException("a fake stop cannot watch descriptors");
+    }
+
+    @Override
     public int tid() {
         return tid;
     }
