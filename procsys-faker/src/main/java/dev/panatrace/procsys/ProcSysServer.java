@@ -86,7 +86,7 @@ import java.util.regex.Pattern;
  * be set up (no room for one more seccomp filter), what is written through the copy lands in a file
  * nobody else sees, and is handed to the tree at the process's next watched syscall or its exit: a
  * valid value is applied late, an invalid one dropped and logged. Copies made with
- * {@code fcntl(F_DUPFD)} are not followed. For the host's file such writes fail with EBADF. Programs
+ * {@code fcntl(F_DUPFD)} are followed the same way. For the host's file such writes fail with EBADF. Programs
  * that write through the descriptor they opened (Go's {@code os.WriteFile}, stdio, {@code tee},
  * {@code dd}) are validated. If a descriptor cannot be moved
  * into the range (e.g. RLIMIT_NOFILE is 1000 or less) it is kept and that is logged once; the host's
@@ -152,6 +152,10 @@ public final class ProcSysServer implements TraceHandler, AutoCloseable {
             "ftruncate");
     private static final Set<String> VIEW_CHANGES = Set.of("unshare", "setns", "chroot", "pivot_root");
     private static final Set<String> DUPLICATIONS = Set.of("dup", "dup2", "dup3");
+    /** What is watched on a descriptor that may hold a key: writes, and copies of it. */
+    private static final String[] ON_KEY_DESCRIPTORS = on(WRITES, DUPLICATIONS, Set.of("fcntl"));
+    /** fcntl's commands that copy a descriptor: F_DUPFD and F_DUPFD_CLOEXEC. */
+    private static final Set<Long> FCNTL_DUPLICATIONS = Set.of((long) F_DUPFD, (long) F_DUPFD_CLOEXEC);
     /** Descriptor links a program reads to learn what it opened. */
     private static final Pattern FD_LINK = Pattern.compile(
             "/(?:proc/(self|thread-self|([0-9]+)(/task/[0-9]+)?)/(fd/[0-9]+|cwd)|dev/(fd/[0-9]+))");
@@ -323,15 +327,16 @@ public final class ProcSysServer implements TraceHandler, AutoCloseable {
 
     /**
      * The path syscalls, {@code fstatfs}, the syscalls that change a thread's root or namespaces, and
-     * writes to descriptors in [{@value #FD_LOW}, {@value #FD_HIGH}).
+     * writes and copies ({@code dup}, {@code dup2}, {@code dup3}, {@code fcntl}) of descriptors in
+     * [{@value #FD_LOW}, {@value #FD_HIGH}).
      */
     @Override
     public SyscallSet syscalls() {
         Set<String> names = new TreeSet<>(PathSyscalls.allNames());
         names.add("fstatfs");
         names.addAll(VIEW_CHANGES);
-        names.addAll(DUPLICATIONS);
-        return SyscallSet.of(names).withFdRange(FD_LOW, FD_HIGH, WRITES.toArray(String[]::new));
+        // Writes and copies matter only for the descriptors moved into the range.
+        return SyscallSet.of(names).withFdRange(FD_LOW, FD_HIGH, ON_KEY_DESCRIPTORS);
     }
 
     /** True: redirected paths are placed in scratch memory. */
@@ -356,9 +361,13 @@ public final class ProcSysServer implements TraceHandler, AutoCloseable {
         if (!view.seesTree()) {
             return EntryAction.CONTINUE;
         }
-        if (DUPLICATIONS.contains(name)) {
+        if (name.equals("fcntl") && !FCNTL_DUPLICATIONS.contains(call.arg(1))) {
+            return EntryAction.CONTINUE;
+        }
+        if (DUPLICATIONS.contains(name) || name.equals("fcntl")) {
             int fd = (int) call.arg(0);
-            DescriptorKey key = fd >= FD_LOW && fd < FD_HIGH ? keyOfDescriptor(tracee, fd) : null;
+            boolean watched = fd >= FD_LOW && fd < FD_HIGH || watchedCopies.contains(fd);
+            DescriptorKey key = watched ? keyOfDescriptor(tracee, fd) : null;
             return key != null && !key.hostFile() ? await(tracee.tid(), new CopiedOut(key.key())) : EntryAction.CONTINUE;
         }
         if (name.equals("fstatfs")) {
@@ -552,7 +561,8 @@ public final class ProcSysServer implements TraceHandler, AutoCloseable {
             return;
         }
         try {
-            call.watchDescriptor((int) copy, WRITES.toArray(String[]::new));
+            // Its writes, and its own copies (a shell's `exec 5>key; echo x >&5` copies twice).
+            call.watchDescriptor((int) copy, ON_KEY_DESCRIPTORS);
             watchedCopies.add((int) copy);
         } catch (ErrnoException | IllegalStateException e) {
             LOG.log(Level.DEBUG, "cannot watch descriptor {0} of pid {1} ({2}); capturing its writes",
@@ -614,6 +624,15 @@ public final class ProcSysServer implements TraceHandler, AutoCloseable {
             }
             it.remove();
         }
+    }
+
+    @SafeVarargs
+    private static String[] on(Set<String>... groups) {
+        Set<String> all = new TreeSet<>();
+        for (Set<String> group : groups) {
+            all.addAll(group);
+        }
+        return all.toArray(String[]::new);
     }
 
     private static void reportProcMagic(Syscall call, ProcMagic magic) {

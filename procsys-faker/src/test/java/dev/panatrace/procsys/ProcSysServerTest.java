@@ -112,6 +112,15 @@ class ProcSysServerTest {
     }
 
     @Test
+    void copiesOfCopiesAreFollowed() throws Exception {
+        // `exec 5>key` dup2s the key's descriptor to 5, and `>&5` dup2s 5 onto standard output.
+        ServedRun run = sh("exec 5>/proc/sys/vm/overcommit_memory; echo abc >&5; echo status=$?; "
+                + "echo 2 >&5; echo status=$?; " + busybox + " cat /proc/sys/vm/overcommit_memory");
+        assertEquals("status=1\nstatus=0\n2\n", run.stdout(), run.stderr());
+        assertEquals("2\n", server.tree().read("vm.overcommit_memory").orElseThrow());
+    }
+
+    @Test
     void anInvalidValueThroughAShellRedirectionFailsWithEinval() throws Exception {
         ServedRun run = sh("echo abc > /proc/sys/vm/overcommit_memory; echo status=$?; "
                 + busybox + " cat /proc/sys/vm/overcommit_memory");
