@@ -19,7 +19,12 @@ public record Results(String commit, String machine, List<WorkloadResult> worklo
      * @param description what it does
      * @param runs by tool label, in the order the tools were given
      */
-    public record WorkloadResult(String name, String description, Map<String, RunSummary> runs) {}
+    public record WorkloadResult(String name, String description, Map<String, RunSummary> runs) {
+        /** Whether this is one of the workloads W1..Wn, not the launcher's start-up line. */
+        public boolean isWorkload() {
+            return name.matches("W\\d+");
+        }
+    }
 
     /** The summary of {@code tool} on workload {@code name}, if both were run. */
     public Optional<RunSummary> summary(String name, String tool) {

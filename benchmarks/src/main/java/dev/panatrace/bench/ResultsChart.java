@@ -34,7 +34,7 @@ public final class ResultsChart {
         double smallest = Double.MAX_VALUE;
         double largest = 0;
         for (Results.WorkloadResult w : results.workloads()) {
-            if (!w.name().matches("W\\d+")) {
+            if (!w.isWorkload()) {
                 continue;
             }
             // A bar of a run killed at the time limit is a lower bound: the workload's label says whose.

@@ -23,7 +23,7 @@ public final class ResultsJson {
         // The workloads W1..Wn only: the launcher's start-up line, JVM start included, is the Markdown
         // report's, and latest.json keeps the shape tools read.
         Iterator<Results.WorkloadResult> workloads = results.workloads().stream()
-                .filter(w -> w.name().matches("W\\d+")).iterator();
+                .filter(Results.WorkloadResult::isWorkload).iterator();
         while (workloads.hasNext()) {
             Results.WorkloadResult workload = workloads.next();
             out.append("\n    {\"name\": ").append(string(workload.name()))

@@ -12,18 +12,14 @@ public final class ResultsMarkdown {
     /** The Markdown text. */
     public static String render(Results results, List<Target> targets) {
         Set<String> tools = new LinkedHashSet<>();
-        results.workloads().stream().filter(w -> w.name().matches("W\\d+")).forEach(w -> tools.addAll(w.runs().keySet()));
+        results.workloads().stream().filter(Results.WorkloadResult::isWorkload).forEach(w -> tools.addAll(w.runs().keySet()));
         StringBuilder md = new StringBuilder("# panatrace macro benchmarks\n\n");
         md.append("Commit `").append(results.commit()).append("`; ").append(results.machine()).append(".\n\n");
         md.append("Median wall time in seconds from spawn to exit (JVM start-up excluded), and the ratio to native. ")
                 .append("`>=` marks a run killed at the time limit.\n\n");
-        md.append("| workload |");
-        tools.forEach(t -> md.append(' ').append(t).append(" |"));
-        md.append("\n|---|");
-        tools.forEach(t -> md.append("---:|"));
-        md.append('\n');
+        header(md, tools);
         for (Results.WorkloadResult w : results.workloads()) {
-            if (!w.name().matches("W\\d+")) {
+            if (!w.isWorkload()) {
                 continue;
             }
             RunSummary nat = w.runs().get("native");
@@ -35,13 +31,10 @@ public final class ResultsMarkdown {
             md.append('\n');
         }
         md.append("\nMedian CPU seconds (user + system of the process tree; for the engine tools also this JVM's, ")
-                .append("which holds the tracer thread):\n\n| workload |");
-        tools.forEach(t -> md.append(' ').append(t).append(" |"));
-        md.append("\n|---|");
-        tools.forEach(t -> md.append("---:|"));
-        md.append('\n');
+                .append("which holds the tracer thread):\n\n");
+        header(md, tools);
         for (Results.WorkloadResult w : results.workloads()) {
-            if (!w.name().matches("W\\d+")) {
+            if (!w.isWorkload()) {
                 continue;
             }
             md.append("| ").append(w.name()).append(" |");
@@ -56,7 +49,7 @@ public final class ResultsMarkdown {
             md.append("- **").append(w.name()).append("**: ").append(w.description()).append('\n');
         }
         for (Results.WorkloadResult w : results.workloads()) {
-            if (w.name().matches("W\\d+")) {
+            if (w.isWorkload()) {
                 continue;
             }
             md.append("\n").append(w.name()).append(" (JVM start-up included):");
@@ -79,5 +72,14 @@ public final class ResultsMarkdown {
             cell += String.format(Locale.ROOT, " (%s%.2fx)", bound, s.medianSeconds() / nat.medianSeconds());
         }
         return cell;
+    }
+
+    /** A table's header row and alignment row: one column for the workload, one per tool. */
+    private static void header(StringBuilder md, Iterable<String> tools) {
+        md.append("| workload |");
+        tools.forEach(t -> md.append(' ').append(t).append(" |"));
+        md.append("\n|---|");
+        tools.forEach(t -> md.append("---:|"));
+        md.append('\n');
     }
 }
