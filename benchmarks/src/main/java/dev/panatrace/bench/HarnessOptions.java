@@ -27,7 +27,7 @@ public record HarnessOptions(boolean quick, Path out, List<String> workloads, Li
     /** The usage text. */
     public static final String USAGE = """
             usage: bin/bench [--quick] [--out DIR] [--workloads W1,W2,W3,W4] [--tools TOOL,...] [--runs N]
-                             [--warmups N] [--timeout-s S] [--no-startup]
+                             [--warmups N] [--timeout-s S] [--no-startup | --startup-only]
               --quick       small workloads and 2 measured runs (default out: benchmarks/target/bench-quick)
               --out DIR     where latest.json, latest.md and latest.png go (default: benchmarks/results)
               --workloads   which workloads to run (default: all)
@@ -37,6 +37,7 @@ public record HarnessOptions(boolean quick, Path out, List<String> workloads, Li
               --warmups N   unmeasured runs before them (default 1)
               --timeout-s S a run over S seconds is killed and recorded as a lower bound (default 60)
               --no-startup  skip the launcher start-up line
+              --startup-only  only the start-up line (default out: benchmarks/target/bench-startup)
             """;
 
     /**
@@ -54,12 +55,17 @@ public record HarnessOptions(boolean quick, Path out, List<String> workloads, Li
         int warmups = 1;
         int timeout = 60;
         boolean startup = true;
+        boolean startupOnly = false;
         boolean help = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             switch (arg) {
                 case "--quick" -> quick = true;
                 case "--no-startup" -> startup = false;
+                case "--startup-only" -> {
+                    workloads = List.of();
+                    startupOnly = true;
+                }
                 case "-h", "--help" -> help = true;
                 case "--out" -> out = Path.of(value(args, ++i, arg)).toAbsolutePath();
                 case "--workloads" -> workloads = workloads(value(args, ++i, arg));
@@ -71,7 +77,8 @@ public record HarnessOptions(boolean quick, Path out, List<String> workloads, Li
             }
         }
         if (out == null) {
-            out = repo.resolve(quick ? "benchmarks/target/bench-quick" : "benchmarks/results");
+            out = repo.resolve(startupOnly ? "benchmarks/target/bench-startup"
+                    : quick ? "benchmarks/target/bench-quick" : "benchmarks/results");
         }
         return new HarnessOptions(quick, out, workloads, tools, runs != null ? runs : quick ? 2 : 5, warmups, timeout,
                 startup, repo, help);

@@ -147,9 +147,15 @@ public final class MacroHarness {
         return summaries;
     }
 
+    /** The start-up line's name and the labels of its runs that the start-up target compares. */
+    static final String STARTUP = "startup";
+    static final String JAVA_VERSION = "java -version";
+    static final String LAUNCHER_RUN = "k3s-launcher run";
+
     /**
-     * The launcher's start-up line, JVM included: {@code bin/k3s-launcher run -- true} where the launcher has
-     * {@code run}, else {@code bin/k3s-launcher trace -- true}, against {@code true} alone.
+     * The launcher's start-up line, JVM included: {@code bin/k3s-launcher run -- true}, and the same from the
+     * unpacked distribution when it is built, against {@code true} alone and against {@code java -version}
+     * of the JDK running the harness.
      */
     private Optional<Results.WorkloadResult> startup(ToolRunner runner) throws IOException, InterruptedException {
         Path launcher = options.repo().resolve("bin/k3s-launcher");
@@ -158,18 +164,34 @@ public final class MacroHarness {
             log.println("bench: skipping the launcher start-up line: " + jar + " is not built (bin/bench builds it)");
             return Optional.empty();
         }
-        String subcommand = "run";
-        try {
-            runner.runChecked("k3s-launcher run", List.of(launcher.toString(), "run", "--", "true"), "");
-        } catch (ToolRunner.WorkloadFailedException e) {
-            subcommand = "trace";
-        }
-        List<String> launched = List.of(launcher.toString(), subcommand, "--", "true");
+        List<String> java = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-version");
+        List<String> launched = List.of(launcher.toString(), "run", "--", "true");
         Map<String, TimedRun> runs = new LinkedHashMap<>();
         runs.put("native", () -> runner.runChecked("true", List.of("true"), ""));
-        runs.put("k3s-launcher " + subcommand, () -> runner.runChecked(String.join(" ", launched), launched, ""));
-        return Optional.of(new Results.WorkloadResult("startup", "launcher start-up: `bin/k3s-launcher " + subcommand
-                + " -- true` against `true`, JVM start-up included", roundRobin("startup", runs)));
+        runs.put(JAVA_VERSION, () -> runner.runChecked(String.join(" ", java), java, ""));
+        runs.put(LAUNCHER_RUN, () -> runner.runChecked(String.join(" ", launched), launched, ""));
+        Optional<Path> distribution = distributionLauncher();
+        if (distribution.isPresent()) {
+            List<String> fromArchive = List.of(distribution.get().toString(), "run", "--", "true");
+            runs.put("archive's k3s-launcher run",
+                    () -> runner.runChecked(String.join(" ", fromArchive), fromArchive, ""));
+        } else {
+            log.println("bench: no unpacked distribution under k3s-launcher/target/dist (mvn package makes it)");
+        }
+        return Optional.of(new Results.WorkloadResult(STARTUP, "launcher start-up: `bin/k3s-launcher run -- true` "
+                + "(and the archive's, unpacked) against `true` and `java -version`, JVM start-up included",
+                roundRobin(STARTUP, runs)));
+    }
+
+    /** The bin/k3s-launcher of the distribution that mvn package unpacks in k3s-launcher/target/dist. */
+    private Optional<Path> distributionLauncher() throws IOException {
+        Path dist = options.repo().resolve("k3s-launcher/target/dist");
+        if (!Files.isDirectory(dist)) {
+            return Optional.empty();
+        }
+        try (Stream<Path> unpacked = Files.list(dist)) {
+            return unpacked.map(dir -> dir.resolve("bin/k3s-launcher")).filter(Files::isExecutable).findFirst();
+        }
     }
 
     private void write(Results results) throws IOException {

@@ -13,27 +13,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code k3s-launcher doctor}: checks what this machine offers k3s, one line per check, and what the
  * launcher will do about each gap. Changes nothing: /proc/sys write permission is checked with access(2).
  */
-@Command(name = DoctorCommand.NAME,
-        mixinStandardHelpOptions = true,
-        versionProvider = LauncherVersion.class,
-        description = "Checks this machine for running k3s under the launcher: ptrace, seccomp, the root "
-                + "filesystem, /dev/kmsg, mount propagation, cgroups, CNI plugins, overlay, the kubelet sysctls "
-                + "and the kernel. One line per check: a mark (\u2713 or \u2717), what was seen, and what the "
-                + "launcher does about it. Nothing is changed.",
-        exitCodeListHeading = "%nExit status:%n",
-        exitCodeList = {"0:k3s can run here, with the workarounds shown",
-            "1:a blocker has no workaround (lines marked 'blocker')", "2:usage error"})
-final class DoctorCommand implements Callable<Integer> {
+final class DoctorCommand implements Subcommand {
     static final String NAME = "doctor";
 
     /** The keys kubelet's setupKernelTunables reads and writes; unreadable or unwritable is fatal for it. */
@@ -42,12 +27,20 @@ final class DoctorCommand implements Callable<Integer> {
 
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
 
-    @Spec
-    private CommandSpec spec;
-
-    @Option(names = "--cni-bin-dir", paramLabel = "DIR",
-            description = "Where kubelet looks for CNI plugins (default: /opt/cni/bin; /usr/lib/cni is checked too).")
     private Path cniBinDir = HostFacts.DEFAULT_CNI_BIN_DIR;
+
+    @Override
+    public CommandSyntax syntax() {
+        return new CommandSyntax("k3s-launcher " + NAME, "Checks this machine for running k3s under the launcher: "
+                + "ptrace, seccomp, the root filesystem, /dev/kmsg, mount propagation, cgroups, CNI plugins, overlay, "
+                + "the kubelet sysctls and the kernel. One line per check: a mark (\u2713 or \u2717), what was seen, "
+                + "and what the launcher does about it. Nothing is changed.")
+                .option("--cni-bin-dir", "DIR", "Where kubelet looks for CNI plugins (default: /opt/cni/bin; "
+                        + "/usr/lib/cni is checked too).", value -> cniBinDir = Path.of(value))
+                .exitStatus("0", "k3s can run here, with the workarounds shown")
+                .exitStatus("1", "a blocker has no workaround (lines marked 'blocker')")
+                .exitStatus("2", "usage error");
+    }
 
     /**
      * One check's result.
@@ -66,13 +59,12 @@ final class DoctorCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() throws InterruptedException {
+    public int call(PrintWriter out, PrintWriter err) throws InterruptedException {
         HostFacts facts = HostFacts.probe(cniBinDir);
         List<Check> checks = new ArrayList<>();
         checks.add(kernel(facts));
         checks.addAll(ptrace());
         checks.addAll(checks(facts));
-        PrintWriter out = spec.commandLine().getOut();
         checks.forEach(check -> out.println(check.line()));
         boolean blocked = checks.stream().anyMatch(Check::blocker);
         out.println(blocked ? "k3s cannot run here: see the lines marked [blocker]"

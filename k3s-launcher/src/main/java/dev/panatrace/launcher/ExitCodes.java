@@ -8,6 +8,9 @@ package dev.panatrace.launcher;
 final class ExitCodes {
     private ExitCodes() {}
 
+    /** A usage error, or a profile that is unknown, unreadable or has a bad line. */
+    static final int USAGE = 2;
+
     /** The launcher failed: the trace could not start, the engine failed, or a file could not be written. */
     static final int LAUNCHER_FAILED = 125;
 

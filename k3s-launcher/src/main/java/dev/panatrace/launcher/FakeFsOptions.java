@@ -9,25 +9,24 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import picocli.CommandLine;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 
 /**
  * {@code --fake-fs PATH=FSTYPE} and {@code --fake-uname-release VERSION}, shared by {@code run} and the node
  * commands: what a {@link FilesystemDisguise} shows the traced programs.
  */
 final class FakeFsOptions {
-    @Option(names = "--fake-fs", paramLabel = "PATH=FSTYPE",
-            description = "Show the mount at PATH as FSTYPE (ext4, xfs, btrfs, overlay or tmpfs): in the traced "
-                    + "programs' /proc/*/mountinfo and /proc/*/mounts (the mount's maj:min is kept, so it still "
-                    + "matches stat) and in statfs and fstatfs of files on it (zero sizes become plausible ones). "
-                    + "Repeatable.")
-    private List<String> fakeFilesystems = new ArrayList<>();
-
-    @Option(names = "--fake-uname-release", paramLabel = "VERSION",
-            description = "Make uname report VERSION as the kernel release (uname -r).")
+    private final List<String> fakeFilesystems = new ArrayList<>();
     private String fakeUnameRelease;
+
+    /** Adds both options to a command's syntax. */
+    void addTo(CommandSyntax syntax) {
+        syntax.option("--fake-fs", "PATH=FSTYPE", "Show the mount at PATH as FSTYPE (ext4, xfs, btrfs, overlay or "
+                        + "tmpfs): in the traced programs' /proc/*/mountinfo and /proc/*/mounts (the mount's maj:min is "
+                        + "kept, so it still matches stat) and in statfs and fstatfs of files on it (zero sizes become "
+                        + "plausible ones). Repeatable.", fakeFilesystems::add)
+                .option("--fake-uname-release", "VERSION", "Make uname report VERSION as the kernel release (uname -r).",
+                        value -> fakeUnameRelease = value);
+    }
 
     /**
      * A checked disguise, not yet made: making one creates its private directory.
@@ -62,10 +61,10 @@ final class FakeFsOptions {
      * The disguise these options ask for, checked as {@link FilesystemDisguise.Builder} checks it.
      *
      * @return empty when neither option is given
-     * @throws ParameterException naming the option, for a value without '=', a relative or unnormalized
+     * @throws UsageException naming the option, for a value without '=', a relative or unnormalized
      *     PATH, an unsupported FSTYPE or an unprintable VERSION
      */
-    Optional<Disguise> disguise(CommandLine where) {
+    Optional<Disguise> disguise() {
         if (fakeFilesystems.isEmpty() && fakeUnameRelease == null) {
             return Optional.empty();
         }
@@ -75,7 +74,7 @@ final class FakeFsOptions {
         for (String fake : fakeFilesystems) {
             int split = fake.lastIndexOf('=');
             if (split < 0) {
-                throw new ParameterException(where, "--fake-fs wants PATH=FSTYPE, got '" + fake + "'");
+                throw new UsageException("--fake-fs wants PATH=FSTYPE, got '" + fake + "'");
             }
             String mountPoint = fake.substring(0, split);
             try {
@@ -83,14 +82,14 @@ final class FakeFsOptions {
                 check.mount(mountPoint, type);
                 mounts.put(mountPoint, type);
             } catch (IllegalArgumentException e) {
-                throw new ParameterException(where, "--fake-fs: " + e.getMessage());
+                throw new UsageException("--fake-fs: " + e.getMessage());
             }
         }
         if (fakeUnameRelease != null) {
             try {
                 check.release(fakeUnameRelease);
             } catch (IllegalArgumentException e) {
-                throw new ParameterException(where, "--fake-uname-release: " + e.getMessage());
+                throw new UsageException("--fake-uname-release: " + e.getMessage());
             }
         }
         return Optional.of(new Disguise(mounts, Optional.ofNullable(fakeUnameRelease)));

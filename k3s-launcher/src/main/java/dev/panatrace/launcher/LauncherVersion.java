@@ -6,29 +6,30 @@ import dev.panatrace.ptrace.TraceMode;
 import dev.panatrace.ptrace.TraceSession;
 import dev.panatrace.ptrace.Tracer;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import picocli.CommandLine.IVersionProvider;
 
 /**
  * What {@code k3s-launcher --version} prints: the launcher's version, the Java runtime running it, the
  * kernel release, and whether seccomp acceleration works here, found by tracing {@code true}.
  */
-final class LauncherVersion implements IVersionProvider {
+final class LauncherVersion {
+    private LauncherVersion() {}
+
     private static final Path KERNEL_RELEASE = Path.of("/proc/sys/kernel/osrelease");
 
-    @Override
-    public String[] getVersion() {
-        String version = Main.class.getPackage().getImplementationVersion();
-        return new String[] {
-            escape("k3s-launcher " + (version != null ? version : "(version unknown: not run from its jar)")),
-            escape("Java " + Runtime.version() + " (" + System.getProperty("java.vm.vendor") + ") at "
-                    + System.getProperty("java.home")),
-            escape("Linux kernel " + kernelRelease()),
-            escape("seccomp acceleration: " + seccompAcceleration()),
-        };
+    /** Prints the four lines. */
+    static void print(PrintWriter out) {
+        out.println("k3s-launcher " + version());
+        out.println("Java " + Runtime.version() + " (" + System.getProperty("java.vm.vendor") + ") at "
+                + System.getProperty("java.home"));
+        out.println("Linux kernel " + kernelRelease());
+        out.println("seccomp acceleration: " + seccompAcceleration());
     }
 
     /** Traces {@code true} asking for seccomp: the engine falls back to syscall stops where it cannot. */
@@ -52,16 +53,20 @@ final class LauncherVersion implements IVersionProvider {
         }
     }
 
+    /** The build's version, from the resource Maven fills in. */
+    private static String version() {
+        try (InputStream in = LauncherVersion.class.getResourceAsStream("version.txt")) {
+            return in == null ? "(version unknown: built without Maven)" : new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            return "(version unknown: " + e.getMessage() + ")";
+        }
+    }
+
     private static String kernelRelease() {
         try {
             return Files.readString(KERNEL_RELEASE).strip();
         } catch (IOException e) {
             return "unknown (cannot read " + KERNEL_RELEASE + ": " + e.getMessage() + ")";
         }
-    }
-
-    /** picocli formats each version line with String.format, so a literal '%' must be doubled. */
-    private static String escape(String line) {
-        return line.replace("%", "%%");
     }
 }

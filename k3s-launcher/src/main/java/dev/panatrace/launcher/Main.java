@@ -1,34 +1,39 @@
 package dev.panatrace.launcher;
 
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
+import java.io.PrintWriter;
+import java.lang.System.Logger.Level;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Supplier;
 
 /**
- * The {@code k3s-launcher} command: parses the command line and runs one subcommand. Each subcommand
- * is its own class, listed in {@code subcommands}.
+ * The {@code k3s-launcher} command: parses the command line and runs one subcommand. Only the chosen
+ * subcommand's class is loaded, which keeps start-up short.
  */
-@Command(name = "k3s-launcher",
-        mixinStandardHelpOptions = true,
-        versionProvider = LauncherVersion.class,
-        description = "Runs programs under panatrace's ptrace engine.",
-        subcommands = {TraceCommand.class, RunCommand.class, ServerCommand.class, AgentCommand.class,
-            PlanCommand.class, DoctorCommand.class, SysctlCommand.class},
-        exitCodeListHeading = "%nExit status:%n",
-        exitCodeList = {
-            "0:success",
-            "2:usage error, or no JDK 22 or newer found (bin/k3s-launcher)",
-            "125:the launcher itself failed"})
-public final class Main implements Runnable {
-    @Spec
-    private CommandSpec spec;
+public final class Main {
+    private static final System.Logger LOG = System.getLogger(Main.class.getPackageName());
 
-    /** -v and -q: applied while parsing, before a subcommand runs. */
-    @Mixin
-    private Verbosity verbosity;
+    private static final String NAME = "k3s-launcher";
+
+    private record Entry(String name, String summary, Supplier<Subcommand> make) {}
+
+    private static final List<Entry> COMMANDS = List.of(
+            new Entry(TraceCommand.NAME, "Runs a command under the engine and counts its syscalls.", TraceCommand::new),
+            new Entry(RunCommand.NAME, "Runs a command with paths redirected, a virtual /proc/sys or a disguised "
+                    + "file system.", RunCommand::new),
+            new Entry(ServerCommand.NAME, "Runs 'k3s server' under the engine with the sandbox workarounds.",
+                    ServerCommand::new),
+            new Entry(AgentCommand.NAME, "Runs 'k3s agent', a worker, under the engine with the sandbox "
+                    + "workarounds.", AgentCommand::new),
+            new Entry(PlanCommand.NAME, "Prints what 'server' or 'agent' would run here, running nothing.",
+                    PlanCommand::new),
+            new Entry(DoctorCommand.NAME, "Checks this machine for running k3s under the launcher.",
+                    DoctorCommand::new),
+            new Entry(SysctlCommand.NAME, "Prints what a profile serves as the /proc/sys of traced programs.",
+                    SysctlCommand::new));
+
+    private Main() {}
 
     /**
      * Runs the command line and exits with its status.
@@ -36,27 +41,67 @@ public final class Main implements Runnable {
      * @param args the command-line arguments
      */
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        PrintWriter out = new PrintWriter(System.out);
+        PrintWriter err = new PrintWriter(System.err, true);
+        int status = execute(Arrays.asList(args), out, err);
+        out.flush();
+        err.flush();
+        System.exit(status);
     }
 
-    /** The configured command line, with the error handling every subcommand shares. */
-    static CommandLine commandLine() {
-        CommandLine cli = new CommandLine(new Main());
-        cli.setParameterExceptionHandler(new UsageErrorReporter());
-        cli.setExecutionExceptionHandler(new FailureReporter());
-        // Everything after the traced command's name is its own: `trace ls -l` must not parse -l.
-        cli.getSubcommands().get(TraceCommand.NAME).setStopAtPositional(true);
-        cli.getSubcommands().get(RunCommand.NAME).setStopAtPositional(true);
-        // Options the launcher does not know are k3s's, passed on in order.
-        for (String node : new String[] {ServerCommand.NAME, AgentCommand.NAME, PlanCommand.NAME}) {
-            NodeOptions.passUnknownOptions(cli.getSubcommands().get(node));
+    /** Runs one command line with these streams; what {@link #main} does, for tests that run it in-process. */
+    static int execute(List<String> args, PrintWriter out, PrintWriter err) {
+        Verbosity verbosity = new Verbosity();
+        List<String> rest = new ArrayList<>();
+        CommandSyntax top = new CommandSyntax(NAME, "Runs programs under panatrace's ptrace engine.")
+                .flag("-v --verbose", "Also log what the launcher and the engine decide (System.Logger DEBUG).",
+                        verbosity::verbose)
+                .flag("-q --quiet", "Log errors only, no warnings.", verbosity::quiet)
+                .operands(CommandSyntax.Operands.COMMAND, "COMMAND", "The command to run, then its arguments.",
+                        false, rest::add)
+                .exitStatus("0", "success")
+                .exitStatus("2", "usage error, or no JDK 22 or newer found (bin/k3s-launcher)")
+                .exitStatus("125", "the launcher itself failed");
+        COMMANDS.forEach(entry -> top.subcommand(entry.name(), entry.summary()));
+        String where = NAME;
+        try {
+            CommandSyntax.Outcome outcome = top.parse(args);
+            if (outcome != CommandSyntax.Outcome.RUN) {
+                return answer(outcome, top, out);
+            }
+            verbosity.apply();
+            if (rest.isEmpty()) {
+                throw new UsageException("missing command");
+            }
+            Entry entry = COMMANDS.stream().filter(command -> command.name().equals(rest.getFirst())).findFirst()
+                    .orElseThrow(() -> new UsageException("unknown command '" + rest.getFirst() + "'"));
+            Subcommand command = entry.make().get();
+            CommandSyntax syntax = command.syntax();
+            where = syntax.name();
+            outcome = syntax.parse(rest.subList(1, rest.size()));
+            return outcome == CommandSyntax.Outcome.RUN ? command.call(out, err) : answer(outcome, syntax, out);
+        } catch (UsageException e) {
+            err.println(where + ": " + e.getMessage() + " (see '" + where + " --help')");
+            return ExitCodes.USAGE;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println(where + ": interrupted");
+            return ExitCodes.LAUNCHER_FAILED;
+        } catch (RuntimeException e) {
+            // A bug or an unexpected environment, not a usage error: the stack trace goes to the log.
+            LOG.log(Level.ERROR, where + " failed", e);
+            err.println(where + ": " + e);
+            return ExitCodes.LAUNCHER_FAILED;
         }
-        return cli;
     }
 
-    /** Runs when no subcommand was given, which is a usage error. */
-    @Override
-    public void run() {
-        throw new ParameterException(spec.commandLine(), "missing command");
+    /** What --help and --version print. */
+    private static int answer(CommandSyntax.Outcome outcome, CommandSyntax syntax, PrintWriter out) {
+        if (outcome == CommandSyntax.Outcome.HELP) {
+            out.print(syntax.help());
+        } else {
+            LauncherVersion.print(out);
+        }
+        return 0;
     }
 }

@@ -8,71 +8,73 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import picocli.CommandLine;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Parameters;
 
 /**
  * The launcher options that {@code server}, {@code agent} and {@code plan} share. Everything else on their
  * command lines is k3s's and is passed on unchanged, in order.
  */
 final class NodeOptions {
-    @Option(names = "--k3s", paramLabel = "PATH",
-            description = "The k3s executable (default: $K3S_BIN, else k3s on the PATH).")
     Path k3s;
-
-    @Option(names = "--profile", paramLabel = "k3s|FILE", defaultValue = SysctlProfile.K3S,
-            description = "The /proc/sys served to k3s: a built-in profile (${DEFAULT-VALUE} by default) or a "
-                    + "sysctl.conf file.")
-    String profile;
-
-    @Option(names = "--sysctl", paramLabel = "KEY=VALUE",
-            description = "Sets KEY on top of the profile. Repeatable.")
-    List<String> overrides = new ArrayList<>();
-
-    @Option(names = "--data-dir", paramLabel = "DIR",
-            description = "k3s's --data-dir; give each node on one machine its own.")
+    String profile = SysctlProfile.K3S;
+    final List<String> overrides = new ArrayList<>();
     Path dataDir;
-
-    @Option(names = "--no-workaround", paramLabel = "NAME",
-            description = "Switch a workaround off: dev-kmsg, mount-propagation, image-gc, cni-plugins, snapshotter, "
-                    + "kubelet-args, sandbox-network. Repeatable.")
-    List<String> noWorkaround = new ArrayList<>();
-
-    @Option(names = "--sandbox-network",
-            description = "Apply --flannel-backend=none and --disable-network-policy where this machine cannot run "
-                    + "flannel or the network policy controller (plan and doctor say whether it can).")
+    final List<String> noWorkaround = new ArrayList<>();
     boolean sandboxNetwork;
-
-    @Option(names = "--cni-bin-dir", paramLabel = "DIR",
-            description = "Where kubelet looks for CNI plugins; symbolic links there are replaced by copies "
-                    + "(default: /opt/cni/bin).")
     Path cniBinDir = HostFacts.DEFAULT_CNI_BIN_DIR;
-
-    @Option(names = "--max-restarts", paramLabel = "N",
-            description = "Restart k3s up to N times when it dies on its own, waiting 1 s, 2 s, 4 s... (at most "
-                    + "30 s) in between (default: 0).")
     int maxRestarts;
-
-    @Option(names = "--status-interval", paramLabel = "SECONDS",
-            description = "How often to print how long k3s has been up (default: 60).")
     int statusIntervalSeconds = 60;
-
-    @Option(names = "--trace-log", paramLabel = "FILE",
-            description = "Write one line per rewritten path to FILE.")
     Path traceLog;
+    final FakeFsOptions fakeFs = new FakeFsOptions();
+    final List<String> k3sArgs = new ArrayList<>();
 
-    @Mixin
-    FakeFsOptions fakeFs;
+    /** Adds these options to a node command's syntax; options it does not know, and operands, are k3s's. */
+    void addTo(CommandSyntax syntax) {
+        syntax.option("--k3s", "PATH", "The k3s executable (default: $K3S_BIN, else k3s on the PATH).",
+                        value -> k3s = Path.of(value))
+                .option("--profile", "k3s|FILE", "The /proc/sys served to k3s: a built-in profile (" + SysctlProfile.K3S
+                        + " by default) or a sysctl.conf file.", value -> profile = value)
+                .option("--sysctl", "KEY=VALUE", "Sets KEY on top of the profile. Repeatable.", overrides::add)
+                .option("--data-dir", "DIR", "k3s's --data-dir; give each node on one machine its own.",
+                        value -> dataDir = Path.of(value))
+                .option("--no-workaround", "NAME", "Switch a workaround off: " + Workaround.labels()
+                        + ". Repeatable.", noWorkaround::add)
+                .flag("--sandbox-network", "Apply --flannel-backend=none and --disable-network-policy where this "
+                        + "machine cannot run flannel or the network policy controller (plan and doctor say whether it "
+                        + "can).", () -> sandboxNetwork = true)
+                .option("--cni-bin-dir", "DIR", "Where kubelet looks for CNI plugins; symbolic links there are "
+                        + "replaced by copies (default: /opt/cni/bin).", value -> cniBinDir = Path.of(value))
+                .option("--max-restarts", "N", "Restart k3s up to N times when it dies on its own, waiting 1 s, 2 s, "
+                        + "4 s... (at most 30 s) in between (default: 0).",
+                        value -> maxRestarts = number("--max-restarts", value, 0))
+                .option("--status-interval", "SECONDS", "How often to print how long k3s has been up (default: 60).",
+                        value -> statusIntervalSeconds = number("--status-interval", value, 1))
+                .option("--trace-log", "FILE", "Write one line per rewritten path to FILE.",
+                        value -> traceLog = Path.of(value));
+        fakeFs.addTo(syntax);
+        syntax.operands(CommandSyntax.Operands.PASS_UNKNOWN, "K3S-ARG",
+                "Arguments for k3s, passed unchanged and in order.", false, k3sArgs::add);
+    }
 
-    @Parameters(paramLabel = "K3S-ARG", description = "Arguments for k3s, passed unchanged and in order.")
-    List<String> k3sArgs = new ArrayList<>();
+    /** The exit statuses of a node command; {@code usageErrors} says what else than a usage error exits 2. */
+    static void addExitStatuses(CommandSyntax syntax, String usageErrors) {
+        syntax.exitStatus("N", "k3s's exit status")
+                .exitStatus("128+N", "k3s was killed by signal N")
+                .exitStatus("2", "usage error, " + usageErrors)
+                .exitStatus("125", "the trace could not be started or failed")
+                .exitStatus("127", "k3s was not found");
+    }
 
-    /** Makes unknown options k3s's: they land in the K3S-ARG list in the order given. */
-    static void passUnknownOptions(CommandLine command) {
-        command.setUnmatchedOptionsArePositionalParams(true);
+    private static int number(String option, String value, int least) {
+        int number;
+        try {
+            number = Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new UsageException(option + " wants a whole number, got '" + value + "'");
+        }
+        if (number < least) {
+            throw new UsageException(option + " wants " + least + " or more, got " + number);
+        }
+        return number;
     }
 
     /**
@@ -80,27 +82,21 @@ final class NodeOptions {
      *
      * @param k3sArgs the k3s arguments (for {@code plan}, without the role that precedes them)
      */
-    NodeRequest request(CommandLine where, NodeRequest.Role role, boolean controlPlaneOnly, List<String> k3sArgs) {
-        if (maxRestarts < 0) {
-            throw new ParameterException(where, "--max-restarts wants 0 or more, got " + maxRestarts);
-        }
-        if (statusIntervalSeconds < 1) {
-            throw new ParameterException(where, "--status-interval wants 1 or more seconds");
-        }
+    NodeRequest request(NodeRequest.Role role, boolean controlPlaneOnly, List<String> k3sArgs) {
         Set<Workaround> disabled = EnumSet.noneOf(Workaround.class);
         for (String name : noWorkaround) {
-            disabled.add(Workaround.named(name).orElseThrow(() -> new ParameterException(where,
+            disabled.add(Workaround.named(name).orElseThrow(() -> new UsageException(
                     "--no-workaround: no workaround '" + name + "' (known: " + Workaround.labels() + ")")));
         }
         if (role == NodeRequest.Role.AGENT) {
-            requireJoinSettings(where, k3sArgs);
+            requireJoinSettings(k3sArgs);
         }
-        return new NodeRequest(role, k3sExecutable(where, System.getenv()), controlPlaneOnly, dataDir, disabled,
+        return new NodeRequest(role, k3sExecutable(System.getenv()), controlPlaneOnly, dataDir, disabled,
                 sandboxNetwork, k3sArgs);
     }
 
     /** An agent must name its server and token, on the command line or as k3s reads them from the environment. */
-    private static void requireJoinSettings(CommandLine where, List<String> k3sArgs) {
+    private static void requireJoinSettings(List<String> k3sArgs) {
         Map<String, String> env = System.getenv();
         boolean server = k3sArgs.stream().anyMatch(arg -> arg.equals("--server") || arg.startsWith("--server=")
                 || arg.equals("-s")) || env.containsKey("K3S_URL");
@@ -108,30 +104,30 @@ final class NodeOptions {
                 || arg.equals("-t") || arg.startsWith("--token-file")) || env.containsKey("K3S_TOKEN")
                 || env.containsKey("K3S_TOKEN_FILE");
         if (!server || !token) {
-            throw new ParameterException(where, "an agent joins a server: give --server URL and --token TOKEN "
+            throw new UsageException("an agent joins a server: give --server URL and --token TOKEN "
                     + "(or set K3S_URL and K3S_TOKEN)");
         }
     }
 
     /** --k3s, else $K3S_BIN, else k3s on the PATH. */
-    Path k3sExecutable(CommandLine where, Map<String, String> env) {
+    Path k3sExecutable(Map<String, String> env) {
         if (k3s != null) {
-            return executable(where, k3s, "--k3s");
+            return executable(k3s, "--k3s");
         }
         String fromEnv = env.get("K3S_BIN");
         if (fromEnv != null && !fromEnv.isEmpty()) {
-            return executable(where, Path.of(fromEnv), "K3S_BIN");
+            return executable(Path.of(fromEnv), "K3S_BIN");
         }
-        return HostFacts.onPath("k3s").orElseThrow(() -> new ParameterException(where,
+        return HostFacts.onPath("k3s").orElseThrow(() -> new UsageException(
                 "no k3s executable: give --k3s PATH, set K3S_BIN, or put k3s on the PATH"));
     }
 
-    private static Path executable(CommandLine where, Path file, String source) {
+    private static Path executable(Path file, String source) {
         if (!Files.isRegularFile(file)) {
-            throw new ParameterException(where, source + " " + file + ": no such file");
+            throw new UsageException(source + " " + file + ": no such file");
         }
         if (!Files.isExecutable(file)) {
-            throw new ParameterException(where, source + " " + file + ": not executable");
+            throw new UsageException(source + " " + file + ": not executable");
         }
         return file.toAbsolutePath();
     }

@@ -26,8 +26,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import picocli.CommandLine;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * Runs a planned k3s node under the engine until it ends: applies the file workarounds, serves the profile
@@ -62,20 +60,17 @@ final class NodeSupervisor {
      * Plans the node that {@code options} ask for on this machine and runs it; what {@code server} and
      * {@code agent} do.
      */
-    static int launch(CommandSpec spec, NodeOptions options, NodeRequest.Role role, boolean controlPlaneOnly)
-            throws InterruptedException {
-        CommandLine where = spec.commandLine();
-        PrintWriter err = where.getErr();
-        NodeRequest request = options.request(where, role, controlPlaneOnly, options.k3sArgs);
-        Optional<FakeFsOptions.Disguise> disguise = options.fakeFs.disguise(where);
+    static int launch(String command, NodeOptions options, NodeRequest.Role role, boolean controlPlaneOnly,
+                      PrintWriter err) throws InterruptedException {
+        NodeRequest request = options.request(role, controlPlaneOnly, options.k3sArgs);
+        Optional<FakeFsOptions.Disguise> disguise = options.fakeFs.disguise();
         SysctlTree tree;
         try {
             tree = SysctlTree.builder().profile(ProfileLoader.load(options.profile).withOverrides(options.overrides))
                     .missing(Missing.PASSTHROUGH).build();
         } catch (ProfileException | ProfileLoader.ProfileUnavailable e) {
-            err.println(spec.qualifiedName() + ": " + e.getMessage());
-            err.flush();
-            return CommandLine.ExitCode.USAGE;
+            err.println(command + ": " + e.getMessage());
+            return ExitCodes.USAGE;
         }
         NodePlan plan = NodePlan.of(request, HostFacts.probe(options.cniBinDir));
         NodeSupervisor supervisor = new NodeSupervisor(plan, options.maxRestarts,

@@ -8,70 +8,57 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code k3s-launcher plan server|agent [options] [k3s args...]}: prints what {@code server} or {@code agent}
  * would run on this machine, running nothing.
  */
-@Command(name = PlanCommand.NAME,
-        mixinStandardHelpOptions = true,
-        versionProvider = LauncherVersion.class,
-        customSynopsis = {"k3s-launcher plan [-hV] [launcher options] (server [--control-plane-only] | agent) "
-                + "[K3S-ARG...]"},
-        description = "Prints, without running anything, the exact k3s command line that 'server' or 'agent' "
-                + "would run here, the command that wraps it, the environment added, the mounts and kernel "
-                + "release disguised (--fake-fs, --fake-uname-release), every workaround with whether it "
-                + "applies here and why, and the profile's keys.",
-        exitCodeListHeading = "%nExit status:%n",
-        exitCodeList = {"0:the plan was printed", "2:usage error, no k3s executable, or a bad profile"})
-final class PlanCommand implements Callable<Integer> {
+final class PlanCommand implements Subcommand {
     static final String NAME = "plan";
 
-    @Spec
-    private CommandSpec spec;
-
-    @Mixin
-    private NodeOptions options;
-
-    @Option(names = "--control-plane-only", description = "Plan a server without a kubelet (--disable-agent).")
+    private final NodeOptions options = new NodeOptions();
     private boolean controlPlaneOnly;
 
     @Override
-    public Integer call() {
-        CommandLine where = spec.commandLine();
+    public CommandSyntax syntax() {
+        CommandSyntax syntax = new CommandSyntax("k3s-launcher " + NAME, "Prints, without running anything, the exact "
+                + "k3s command line that 'server' or 'agent' would run here, the command that wraps it, the environment "
+                + "added, the mounts and kernel release disguised (--fake-fs, --fake-uname-release), every workaround "
+                + "with whether it applies here and why, and the profile's keys.")
+                .synopsis("k3s-launcher plan [-hV] [launcher options] (server [--control-plane-only] | agent) "
+                        + "[K3S-ARG...]");
+        options.addTo(syntax);
+        return syntax.flag("--control-plane-only", "Plan a server without a kubelet (--disable-agent).",
+                        () -> controlPlaneOnly = true)
+                .exitStatus("0", "the plan was printed")
+                .exitStatus("2", "usage error, no k3s executable, or a bad profile");
+    }
+
+    @Override
+    public int call(PrintWriter out, PrintWriter err) {
         List<String> args = options.k3sArgs;
         if (args.isEmpty()) {
-            throw new ParameterException(where, "missing the node to plan: server or agent");
+            throw new UsageException("missing the node to plan: server or agent");
         }
         NodeRequest.Role role;
         try {
             role = NodeRequest.Role.valueOf(args.getFirst().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new ParameterException(where, "plan server or agent, not '" + args.getFirst() + "'");
+            throw new UsageException("plan server or agent, not '" + args.getFirst() + "'");
         }
         if (controlPlaneOnly && role != NodeRequest.Role.SERVER) {
-            throw new ParameterException(where, "--control-plane-only is for a server");
+            throw new UsageException("--control-plane-only is for a server");
         }
         SysctlProfile profile;
         try {
             profile = ProfileLoader.load(options.profile).withOverrides(options.overrides);
         } catch (ProfileException | ProfileLoader.ProfileUnavailable e) {
-            where.getErr().println(spec.qualifiedName() + ": " + e.getMessage());
-            where.getErr().flush();
-            return CommandLine.ExitCode.USAGE;
+            err.println("k3s-launcher " + NAME + ": " + e.getMessage());
+            return ExitCodes.USAGE;
         }
-        NodeRequest request = options.request(where, role, controlPlaneOnly, args.subList(1, args.size()));
-        Optional<FakeFsOptions.Disguise> disguise = options.fakeFs.disguise(where);
-        PrintWriter out = where.getOut();
+        NodeRequest request = options.request(role, controlPlaneOnly, args.subList(1, args.size()));
+        Optional<FakeFsOptions.Disguise> disguise = options.fakeFs.disguise();
         out.print(render(NodePlan.of(request, HostFacts.probe(options.cniBinDir)), disguise, profile));
         out.flush();
         return 0;

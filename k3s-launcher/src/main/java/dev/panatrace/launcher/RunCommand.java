@@ -20,19 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import java.util.function.Consumer;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.TypeConversionException;
-
 /**
  * {@code k3s-launcher run [--profile k3s|FILE [--sysctl KEY=VALUE]... [--missing passthrough|enoent]
  * [--report]] [--bind HOST:GUEST]... [--fake-fs PATH=FSTYPE]... [--fake-uname-release VERSION]
@@ -41,140 +29,117 @@ import picocli.CommandLine.TypeConversionException;
  * ({@link ProcSysServer}), and each PATH's mount shown as FSTYPE ({@link FilesystemDisguise}); exits as
  * the command did.
  */
-@Command(name = RunCommand.NAME,
-        mixinStandardHelpOptions = true,
-        versionProvider = LauncherVersion.class,
-        customSynopsis = {"k3s-launcher run [-hV] [--profile=k3s|FILE [--sysctl=KEY=VALUE]... "
-                + "[--missing=passthrough|enoent] [--report]]",
-            "                   [--bind=HOST:GUEST]... [--fake-fs=PATH=FSTYPE]...",
-            "                   [--fake-uname-release=VERSION] [--mode=seccomp|syscall]",
-            "                   [--trace-log=FILE] [--] CMD [ARG...]"},
-        description = "Runs CMD under the ptrace engine, following every thread and child process, with the "
-                + "paths given by --bind redirected: CMD and its children see HOST wherever they use GUEST. "
-                + "Paths are mapped lexically (.. is resolved by name, symbolic links are not followed). "
-                + "With --profile, CMD's /proc/sys is the profile's: reads see its values, writes are checked "
-                + "as the kernel checks them and kept for every traced process, and nothing is written to the "
-                + "host's /proc/sys. "
-                + "Standard input, output and error are the command's. SIGINT, SIGTERM and SIGHUP sent to "
-                + "the launcher are passed on to the command.",
-        exitCodeListHeading = "%nExit status:%n",
-        exitCodeList = {
-            "N:the command's exit status",
-            "128+N:the command was killed by signal N",
-            "2:usage error, or the profile is unknown, unreadable or has a bad line",
-            "125:the trace could not be started, failed, or the trace log could not be written",
-            "127:the command was not found"})
-final class RunCommand implements Callable<Integer> {
+final class RunCommand implements Subcommand {
     static final String NAME = "run";
 
-    @Spec
-    private CommandSpec spec;
-
-    @Option(names = "--bind", paramLabel = "HOST:GUEST",
-            description = "Show the existing file or directory HOST at the absolute path GUEST. Repeatable; the "
-                    + "longest GUEST that holds a path decides. The string is split at its last ':' that is "
-                    + "followed by '/'.")
-    private List<String> binds = List.of();
-
-    @Option(names = "--mode", paramLabel = "seccomp|syscall", converter = ModeConverter.class,
-            description = "How the engine stops the command: seccomp (default) stops only at path syscalls; "
-                    + "syscall stops at every syscall.")
+    private final List<String> binds = new ArrayList<>();
     private TraceMode mode = TraceMode.SECCOMP;
-
-    @Option(names = "--cpu", paramLabel = "N",
-            description = "Pin the tracer and the command to CPU N. Fastest for single-threaded programs with "
-                    + "many intercepted syscalls (no cross-CPU wake-ups); it also serializes a multithreaded one.")
     private Integer cpu;
-
-    @Option(names = "--trace-log", paramLabel = "FILE",
-            description = "Write one line per rewritten path to FILE: 'tid syscall original -> new = result', "
-                    + "bytes outside '!'..'~' and the backslash written as \\xNN.")
     private Path traceLog;
-
-    @Option(names = "--profile", paramLabel = "k3s|FILE",
-            description = "Serve this profile as CMD's /proc/sys: a built-in profile (k3s) or a sysctl.conf file; "
-                    + "a built-in's name means the built-in even if a file of that name exists (write ./NAME for "
-                    + "the file).")
     private String profile;
-
-    @Option(names = "--sysctl", paramLabel = "KEY=VALUE",
-            description = "Sets KEY on top of the profile, as a profile line 'KEY = VALUE' would. Repeatable.")
-    private List<String> overrides = new ArrayList<>();
-
-    @Option(names = "--missing", paramLabel = "passthrough|enoent", converter = MissingConverter.class,
-            description = "Keys the profile does not serve: passthrough (default) shows the host's value and keeps "
-                    + "writes in the profile's tree; enoent makes them not exist.")
+    private final List<String> overrides = new ArrayList<>();
     private Missing missing;
-
-    @Option(names = "--report",
-            description = "When CMD ends, print to standard error every /proc/sys key it read or wrote, with its "
-                    + "final value.")
     private boolean report;
-
-    @Mixin
-    private FakeFsOptions fakeFs;
+    private final FakeFsOptions fakeFs = new FakeFsOptions();
+    private final List<String> command = new ArrayList<>();
 
     /** The disguise of --fake-fs and --fake-uname-release while the command runs, else null. */
     private FilesystemDisguise disguise;
 
-    @Parameters(arity = "1..*", paramLabel = "CMD", description = "The command and its arguments.")
-    private List<String> command;
-
-    /** picocli's enum conversion is case-sensitive; the documented values are lower case. */
-    static final class ModeConverter implements ITypeConverter<TraceMode> {
-        @Override
-        public TraceMode convert(String value) {
-            for (TraceMode candidate : TraceMode.values()) {
-                if (candidate.name().toLowerCase(Locale.ROOT).equals(value)) {
-                    return candidate;
-                }
-            }
-            throw new TypeConversionException("expected seccomp or syscall, got '" + value + "'");
-        }
+    @Override
+    public CommandSyntax syntax() {
+        CommandSyntax syntax = new CommandSyntax("k3s-launcher " + NAME, "Runs CMD under the ptrace engine, following "
+                + "every thread and child process, with the paths given by --bind redirected: CMD and its children "
+                + "see HOST wherever they use GUEST. Paths are mapped lexically (.. is resolved by name, symbolic "
+                + "links are not followed). With --profile, CMD's /proc/sys is the profile's: reads see its values, "
+                + "writes are checked as the kernel checks them and kept for every traced process, and nothing is "
+                + "written to the host's /proc/sys. Standard input, output and error are the command's. SIGINT, "
+                + "SIGTERM and SIGHUP sent to the launcher are passed on to the command.")
+                .synopsis("k3s-launcher run [-hV] [--profile=k3s|FILE [--sysctl=KEY=VALUE]... "
+                        + "[--missing=passthrough|enoent] [--report]]")
+                .synopsis("[--bind=HOST:GUEST]... [--fake-fs=PATH=FSTYPE]...")
+                .synopsis("[--fake-uname-release=VERSION] [--mode=seccomp|syscall] [--cpu=N]")
+                .synopsis("[--trace-log=FILE] [--] CMD [ARG...]")
+                .option("--bind", "HOST:GUEST", "Show the existing file or directory HOST at the absolute path GUEST. "
+                        + "Repeatable; the longest GUEST that holds a path decides. The string is split at its last "
+                        + "':' that is followed by '/'.", binds::add)
+                .option("--mode", "seccomp|syscall", "How the engine stops the command: seccomp (default) stops only "
+                        + "at path syscalls; syscall stops at every syscall.",
+                        value -> mode = lowerCaseConstant(TraceMode.class, "--mode", value))
+                .option("--cpu", "N", "Pin the tracer and the command to CPU N. Fastest for single-threaded programs "
+                        + "with many intercepted syscalls (no cross-CPU wake-ups); it also serializes a multithreaded "
+                        + "one.", value -> cpu = cpuNumber(value))
+                .option("--trace-log", "FILE", "Write one line per rewritten path to FILE: 'tid syscall original -> "
+                        + "new = result', bytes outside '!'..'~' and the backslash written as \\xNN.",
+                        file -> traceLog = Path.of(file))
+                .option("--profile", "k3s|FILE", "Serve this profile as CMD's /proc/sys: a built-in profile (k3s) or "
+                        + "a sysctl.conf file; a built-in's name means the built-in even if a file of that name exists "
+                        + "(write ./NAME for the file).", value -> profile = value)
+                .option("--sysctl", "KEY=VALUE", "Sets KEY on top of the profile, as a profile line 'KEY = VALUE' "
+                        + "would. Repeatable.", overrides::add)
+                .option("--missing", "passthrough|enoent", "Keys the profile does not serve: passthrough (default) "
+                        + "shows the host's value and keeps writes in the profile's tree; enoent makes them not exist.",
+                        value -> missing = lowerCaseConstant(Missing.class, "--missing", value))
+                .flag("--report", "When CMD ends, print to standard error every /proc/sys key it read or wrote, with "
+                        + "its final value.", () -> report = true);
+        fakeFs.addTo(syntax);
+        return syntax.operands(CommandSyntax.Operands.COMMAND, "CMD", "The command and its arguments.", true,
+                        command::add)
+                .exitStatus("N", "the command's exit status")
+                .exitStatus("128+N", "the command was killed by signal N")
+                .exitStatus("2", "usage error, or the profile is unknown, unreadable or has a bad line")
+                .exitStatus("125", "the trace could not be started, failed, or the trace log could not be written")
+                .exitStatus("127", "the command was not found");
     }
 
-    /** picocli's enum conversion is case-sensitive; the documented values are lower case. */
-    static final class MissingConverter implements ITypeConverter<Missing> {
-        @Override
-        public Missing convert(String value) {
-            for (Missing candidate : Missing.values()) {
-                if (candidate.name().toLowerCase(Locale.ROOT).equals(value)) {
-                    return candidate;
-                }
+    /** The constant of {@code type} whose name is {@code value} in lower case, as the help spells them. */
+    static <E extends Enum<E>> E lowerCaseConstant(Class<E> type, String option, String value) {
+        List<String> names = new ArrayList<>();
+        for (E candidate : type.getEnumConstants()) {
+            String name = candidate.name().toLowerCase(Locale.ROOT);
+            if (name.equals(value)) {
+                return candidate;
             }
-            throw new TypeConversionException("expected passthrough or enoent, got '" + value + "'");
+            names.add(name);
+        }
+        throw new UsageException("Invalid value for option '" + option + "': expected " + String.join(" or ", names)
+                + ", got '" + value + "'");
+    }
+
+    private static int cpuNumber(String value) {
+        try {
+            return Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new UsageException("--cpu wants a CPU number, got '" + value + "'");
         }
     }
 
     @Override
-    public Integer call() throws InterruptedException {
-        Optional<FakeFsOptions.Disguise> asked = fakeFs.disguise(spec.commandLine());
+    public int call(PrintWriter out, PrintWriter err) throws InterruptedException {
+        Optional<FakeFsOptions.Disguise> asked = fakeFs.disguise();
         if (asked.isEmpty()) {
-            return runWithOptions();
+            return runWithOptions(err);
         }
         try (FilesystemDisguise built = asked.get().build()) {
             disguise = built;
-            return runWithOptions();
+            return runWithOptions(err);
         } catch (IOException e) {
-            PrintWriter err = spec.commandLine().getErr();
             err.println("k3s-launcher: cannot make the directory for rewritten mount tables: " + e);
             return ExitCodes.LAUNCHER_FAILED;
         }
     }
 
     /** Runs the command as the options other than the disguise's say. */
-    private Integer runWithOptions() throws InterruptedException {
+    private int runWithOptions(PrintWriter err) throws InterruptedException {
         BindMap bindMap = bindMap();
-        PrintWriter err = spec.commandLine().getErr();
         SysctlTree tree = null;
         if (profile != null) {
             try {
                 tree = SysctlTree.builder().profile(ProfileLoader.load(profile).withOverrides(overrides))
                         .missing(missing == null ? Missing.PASSTHROUGH : missing).build();
             } catch (ProfileException | ProfileLoader.ProfileUnavailable e) {
-                err.println(spec.qualifiedName() + ": " + e.getMessage());
-                err.flush();
-                return CommandLine.ExitCode.USAGE;
+                err.println("k3s-launcher " + NAME + ": " + e.getMessage());
+                return ExitCodes.USAGE;
             }
         }
         if (traceLog == null) {
@@ -290,7 +255,7 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private ParameterException usageError(String message) {
-        return new ParameterException(spec.commandLine(), message);
+    private static UsageException usageError(String message) {
+        return new UsageException(message);
     }
 }

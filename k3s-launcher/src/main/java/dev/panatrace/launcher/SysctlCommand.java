@@ -12,15 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code k3s-launcher sysctl [--profile k3s|FILE] [--sysctl KEY=VALUE]... [-a | KEY...]}: prints what a
@@ -34,23 +26,7 @@ import picocli.CommandLine.Spec;
  * prints under its own name. Nothing is written, and the host's /proc/sys is read only for keys whose
  * profile value is {@code ${host}}.
  */
-@Command(name = SysctlCommand.NAME,
-        mixinStandardHelpOptions = true,
-        versionProvider = LauncherVersion.class,
-        customSynopsis = {"k3s-launcher sysctl [-hV] [-n | -N] [-e] [--profile=k3s|FILE] [--sysctl=KEY=VALUE]... "
-                + "(-a | KEY...)"},
-        description = {"Prints what a profile serves as the /proc/sys of traced programs, as sysctl(8) does.",
-            "",
-            "One 'name = value' per line. KEY is a dotted name such as vm.overcommit_memory or a path such as "
-                    + "vm/overcommit_memory; a directory prints every key below it. Wildcard rules print as their "
-                    + "pattern: net.ipv4.conf.*.forwarding = 1. Keys the profile does not serve are reported as "
-                    + "missing, as traced programs find them."},
-        exitCodeListHeading = "%nExit status:%n",
-        exitCodeList = {
-            "0:every KEY was printed",
-            "1:a KEY is not served or malformed (the others were printed)",
-            "2:usage error, or the profile is unknown, unreadable or has a bad line"})
-final class SysctlCommand implements Callable<Integer> {
+final class SysctlCommand implements Subcommand {
     static final String NAME = "sysctl";
 
     /** A KEY that is not served, worded as sysctl(8) words it. */
@@ -69,45 +45,47 @@ final class SysctlCommand implements Callable<Integer> {
         return Integer.compare(left.size(), right.size());
     };
 
-    @Spec
-    private CommandSpec spec;
-
-    @Option(names = "--profile", paramLabel = "k3s|FILE", defaultValue = SysctlProfile.K3S,
-            description = "A built-in profile (${DEFAULT-VALUE} by default) or a sysctl.conf file; a built-in's "
-                    + "name means the built-in even if a file of that name exists (write ./NAME for the file).")
-    private String profile;
-
-    @Option(names = "--sysctl", paramLabel = "KEY=VALUE",
-            description = "Sets KEY on top of the profile, as a profile line 'KEY = VALUE' would. Repeatable.")
-    private List<String> overrides = new ArrayList<>();
-
-    @Option(names = {"-a", "--all"}, description = "Prints every key and wildcard rule, sorted.")
+    private String profile = SysctlProfile.K3S;
+    private final List<String> overrides = new ArrayList<>();
     private boolean all;
-
-    @Option(names = {"-n", "--values"}, description = "Prints values only.")
     private boolean valuesOnly;
-
-    @Option(names = {"-N", "--names"}, description = "Prints names only.")
     private boolean namesOnly;
-
-    @Option(names = {"-e", "--ignore"}, description = "Says nothing about KEYs that are not served.")
     private boolean ignoreMissing;
-
-    @Parameters(arity = "0..*", paramLabel = "KEY", description = "The keys or directories to print.")
-    private List<String> keys = List.of();
+    private final List<String> keys = new ArrayList<>();
 
     @Override
-    public Integer call() {
+    public CommandSyntax syntax() {
+        return new CommandSyntax("k3s-launcher " + NAME, "Prints what a profile serves as the /proc/sys of traced "
+                + "programs, as sysctl(8) does.\n\nOne 'name = value' per line. KEY is a dotted name such as "
+                + "vm.overcommit_memory or a path such as vm/overcommit_memory; a directory prints every key below "
+                + "it. Wildcard rules print as their pattern: net.ipv4.conf.*.forwarding = 1. Keys the profile does "
+                + "not serve are reported as missing, as traced programs find them.")
+                .synopsis("k3s-launcher sysctl [-hV] [-n | -N] [-e] [--profile=k3s|FILE] [--sysctl=KEY=VALUE]... "
+                        + "(-a | KEY...)")
+                .option("--profile", "k3s|FILE", "A built-in profile (" + SysctlProfile.K3S + " by default) or a "
+                        + "sysctl.conf file; a built-in's name means the built-in even if a file of that name exists "
+                        + "(write ./NAME for the file).", value -> profile = value)
+                .option("--sysctl", "KEY=VALUE", "Sets KEY on top of the profile, as a profile line 'KEY = VALUE' "
+                        + "would. Repeatable.", overrides::add)
+                .flag("-a --all", "Prints every key and wildcard rule, sorted.", () -> all = true)
+                .flag("-n --values", "Prints values only.", () -> valuesOnly = true)
+                .flag("-N --names", "Prints names only.", () -> namesOnly = true)
+                .flag("-e --ignore", "Says nothing about KEYs that are not served.", () -> ignoreMissing = true)
+                .operands(CommandSyntax.Operands.MIXED, "KEY", "The keys or directories to print.", false, keys::add)
+                .exitStatus("0", "every KEY was printed")
+                .exitStatus("1", "a KEY is not served or malformed (the others were printed)")
+                .exitStatus("2", "usage error, or the profile is unknown, unreadable or has a bad line");
+    }
+
+    @Override
+    public int call(PrintWriter out, PrintWriter err) {
         checkArguments();
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
         SysctlProfile served;
         try {
             served = ProfileLoader.load(profile).withOverrides(overrides);
         } catch (ProfileException | ProfileLoader.ProfileUnavailable e) {
-            err.println(spec.qualifiedName() + ": " + e.getMessage());
-            err.flush();
-            return CommandLine.ExitCode.USAGE;
+            err.println("k3s-launcher " + NAME + ": " + e.getMessage());
+            return ExitCodes.USAGE;
         }
         // ENOENT: a key the profile does not serve is missing for traced programs too.
         SysctlTree tree = SysctlTree.builder().profile(served).missing(Missing.ENOENT).build();
@@ -119,15 +97,15 @@ final class SysctlCommand implements Callable<Integer> {
 
     private void checkArguments() {
         if (valuesOnly && namesOnly) {
-            throw new ParameterException(spec.commandLine(), "-n and -N exclude each other");
+            throw new UsageException("-n and -N exclude each other");
         }
         if (all == !keys.isEmpty()) {
-            throw new ParameterException(spec.commandLine(), all ? "-a takes no KEY" : "give -a or at least one KEY");
+            throw new UsageException(all ? "-a takes no KEY" : "give -a or at least one KEY");
         }
         for (String key : keys) {
             // sysctl(8) would write such a key; a profile is changed with --sysctl instead.
             if (key.contains("=")) {
-                throw new ParameterException(spec.commandLine(),
+                throw new UsageException(
                         "'" + key + "' sets nothing here; to show the profile with it, pass --sysctl " + key);
             }
         }
@@ -154,7 +132,7 @@ final class SysctlCommand implements Callable<Integer> {
             try {
                 key = SysctlKey.parse(text);
             } catch (IllegalArgumentException e) {
-                err.println(spec.qualifiedName() + ": " + e.getMessage());
+                err.println("k3s-launcher " + NAME + ": " + e.getMessage());
                 status = 1;
                 continue;
             }
@@ -167,7 +145,7 @@ final class SysctlCommand implements Callable<Integer> {
                 case HOST, NOT_FOUND -> false;
             };
             if (!found && !ignoreMissing) {
-                err.println(spec.qualifiedName() + ": cannot stat " + key.procPath() + ": " + NOT_SERVED);
+                err.println("k3s-launcher " + NAME + ": cannot stat " + key.procPath() + ": " + NOT_SERVED);
                 status = 1;
             }
         }

@@ -3,10 +3,6 @@ package dev.panatrace.launcher;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /**
  * The top-level {@code -v/--verbose} and {@code -q/--quiet} options. The libraries log through
@@ -16,33 +12,32 @@ import picocli.CommandLine.Spec;
  */
 final class Verbosity {
     /** Held here because JUL keeps loggers only weakly, and a collected logger forgets its level. */
-    private static final Logger PANATRACE = Logger.getLogger("dev.panatrace");
-
-    @Spec(Spec.Target.MIXEE)
-    private CommandSpec command;
+    private static Logger panatrace;
 
     private Level chosen;
 
-    @Option(names = {"-v", "--verbose"},
-            description = "Also log what the launcher and the engine decide (System.Logger DEBUG).")
-    void verbose(boolean on) {
-        choose(on, Level.FINE);
+    /** {@code -v}: panatrace's DEBUG messages too. */
+    void verbose() {
+        choose(Level.FINE);
     }
 
-    @Option(names = {"-q", "--quiet"}, description = "Log errors only, no warnings.")
-    void quiet(boolean on) {
-        choose(on, Level.SEVERE);
+    /** {@code -q}: errors only. */
+    void quiet() {
+        choose(Level.SEVERE);
     }
 
-    private void choose(boolean on, Level level) {
-        if (!on) {
-            return;
-        }
+    private void choose(Level level) {
         if (chosen != null && chosen != level) {
-            throw new ParameterException(command.commandLine(), "--verbose and --quiet exclude each other");
+            throw new UsageException("--verbose and --quiet exclude each other");
         }
         chosen = level;
-        apply(level);
+    }
+
+    /** Sets the chosen level, if any; JUL is left alone (and not even loaded) without -v or -q. */
+    void apply() {
+        if (chosen != null) {
+            apply(chosen);
+        }
     }
 
     /**
@@ -58,6 +53,7 @@ final class Verbosity {
         if (level.intValue() > root.getLevel().intValue()) {
             root.setLevel(level);
         }
-        PANATRACE.setLevel(level);
+        panatrace = Logger.getLogger("dev.panatrace");
+        panatrace.setLevel(level);
     }
 }

@@ -21,7 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import picocli.CommandLine;
 
 /** {@code k3s-launcher sysctl}: what a profile serves, printed as sysctl(8) prints it. */
 @Timeout(60)
@@ -295,11 +294,8 @@ class SysctlCommandTest {
     private static ProcessResult sysctl(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cli = Main.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        String[] full = Stream.concat(Stream.of(SysctlCommand.NAME), Stream.of(args)).toArray(String[]::new);
-        int status = cli.execute(full);
+        List<String> full = Stream.concat(Stream.of(SysctlCommand.NAME), Stream.of(args)).toList();
+        int status = Main.execute(full, new PrintWriter(out, true), new PrintWriter(err, true));
         return new ProcessResult(status, out.toString(), err.toString());
     }
 

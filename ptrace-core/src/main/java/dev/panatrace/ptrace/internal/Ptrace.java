@@ -14,8 +14,6 @@ import java.lang.foreign.MemorySegment;
 public final class Ptrace {
     private Ptrace() {}
 
-    public static final int PEEKDATA = 2;
-    public static final int POKEDATA = 5;
     public static final int CONT = 7;
     public static final int DETACH = 17;
     public static final int SYSCALL = 24;
@@ -52,12 +50,7 @@ public final class Ptrace {
     public static long request(int request, int tid, long addr, long data) {
         long r = LibC.ptrace(request, tid, addr, data);
         if (r == -1) {
-            int errno = LibC.errno();
-            // PEEK* return data in the result, so -1 may be valid data: only a set errno says it failed.
-            if (errno == 0 && request == PEEKDATA) {
-                return r;
-            }
-            throw failure(errno, name(request), tid);
+            throw failure(LibC.errno(), name(request), tid);
         }
         return r;
     }
@@ -104,8 +97,6 @@ public final class Ptrace {
 
     static String name(int request) {
         return "ptrace(" + switch (request) {
-            case PEEKDATA -> "PTRACE_PEEKDATA";
-            case POKEDATA -> "PTRACE_POKEDATA";
             case CONT -> "PTRACE_CONT";
             case DETACH -> "PTRACE_DETACH";
             case SYSCALL -> "PTRACE_SYSCALL";

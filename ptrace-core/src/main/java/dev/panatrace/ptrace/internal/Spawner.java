@@ -1,7 +1,7 @@
 package dev.panatrace.ptrace.internal;
 
 import dev.panatrace.ptrace.ErrnoException;
-import dev.panatrace.ptrace.internal.ffm.LibC;
+import dev.panatrace.ptrace.internal.ffm.PosixSpawn;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -64,38 +64,38 @@ public final class Spawner {
         List<String> argv = new ArrayList<>(List.of("sh", "-c", TRAMPOLINE, target.toString()));
         argv.addAll(args);
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment attr = arena.allocate(LibC.SPAWNATTR_SIZE, 16);
-            MemorySegment actions = arena.allocate(LibC.FILE_ACTIONS_SIZE, 16);
-            MemorySegment empty = arena.allocate(LibC.SIGSET_SIZE, 8);
-            MemorySegment all = arena.allocate(LibC.SIGSET_SIZE, 8);
-            check(LibC.spawnattrInit(attr), "posix_spawnattr_init");
-            check(LibC.fileActionsInit(actions), "posix_spawn_file_actions_init");
+            MemorySegment attr = arena.allocate(PosixSpawn.ATTR_SIZE, 16);
+            MemorySegment actions = arena.allocate(PosixSpawn.FILE_ACTIONS_SIZE, 16);
+            MemorySegment empty = arena.allocate(PosixSpawn.SIGSET_SIZE, 8);
+            MemorySegment all = arena.allocate(PosixSpawn.SIGSET_SIZE, 8);
+            check(PosixSpawn.attrInit(attr), "posix_spawnattr_init");
+            check(PosixSpawn.fileActionsInit(actions), "posix_spawn_file_actions_init");
             try {
                 // The JVM blocks some signals in its threads and ignores others; both survive exec, so the
                 // tracee starts with an empty mask and default dispositions, as from a shell.
-                LibC.sigemptyset(empty);
-                LibC.sigfillset(all);
-                check(LibC.spawnattrSetsigmask(attr, empty), "posix_spawnattr_setsigmask");
-                check(LibC.spawnattrSetsigdefault(attr, all), "posix_spawnattr_setsigdefault");
-                check(LibC.spawnattrSetflags(attr, (short) (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)),
+                PosixSpawn.emptySignalSet(empty);
+                PosixSpawn.fillSignalSet(all);
+                check(PosixSpawn.attrSetsigmask(attr, empty), "posix_spawnattr_setsigmask");
+                check(PosixSpawn.attrSetsigdefault(attr, all), "posix_spawnattr_setsigdefault");
+                check(PosixSpawn.attrSetflags(attr, (short) (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)),
                         "posix_spawnattr_setflags");
                 openRedirect(arena, actions, 0, redirects.stdin(), O_RDONLY);
                 openRedirect(arena, actions, 1, redirects.stdout(), O_WRONLY | O_CREAT | O_TRUNC);
                 openRedirect(arena, actions, 2, redirects.stderr(), O_WRONLY | O_CREAT | O_TRUNC);
                 // JVM descriptors without O_CLOEXEC must not leak into the tracee: keep only 0, 1 and 2.
-                check(LibC.fileActionsAddclosefrom(actions, 3), "posix_spawn_file_actions_addclosefrom_np");
+                check(PosixSpawn.fileActionsAddclosefrom(actions, 3), "posix_spawn_file_actions_addclosefrom_np");
                 if (cwd != null) {
-                    check(LibC.fileActionsAddchdir(actions, cString(arena, cwd.toString())),
+                    check(PosixSpawn.fileActionsAddchdir(actions, cString(arena, cwd.toString())),
                             "posix_spawn_file_actions_addchdir_np");
                 }
                 MemorySegment pid = arena.allocate(ValueLayout.JAVA_INT);
-                int rc = LibC.posixSpawn(pid, cString(arena, "/bin/sh"), actions, attr,
+                int rc = PosixSpawn.spawn(pid, cString(arena, "/bin/sh"), actions, attr,
                         stringArray(arena, argv), stringArray(arena, envList(env)));
                 check(rc, "posix_spawn(/bin/sh)");
                 return pid.get(ValueLayout.JAVA_INT, 0);
             } finally {
-                LibC.fileActionsDestroy(actions);
-                LibC.spawnattrDestroy(attr);
+                PosixSpawn.fileActionsDestroy(actions);
+                PosixSpawn.attrDestroy(attr);
             }
         }
     }
@@ -107,7 +107,7 @@ public final class Spawner {
 
     private static void openRedirect(Arena arena, MemorySegment actions, int fd, Path file, int flags) {
         if (file != null) {
-            check(LibC.fileActionsAddopen(actions, fd, cString(arena, file.toString()), flags, 0644),
+            check(PosixSpawn.fileActionsAddopen(actions, fd, cString(arena, file.toString()), flags, 0644),
                     "posix_spawn_file_actions_addopen(" + file + ")");
         }
     }

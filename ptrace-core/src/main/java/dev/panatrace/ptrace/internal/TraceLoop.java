@@ -19,6 +19,7 @@ import dev.panatrace.ptrace.TraceStats;
 import dev.panatrace.ptrace.TraceeGoneException;
 import dev.panatrace.ptrace.WaitStatus;
 import dev.panatrace.ptrace.internal.ffm.LibC;
+import dev.panatrace.ptrace.internal.ffm.PosixSpawn;
 import dev.panatrace.ptrace.internal.jfr.TraceEvents;
 
 import java.io.IOException;
@@ -83,7 +84,7 @@ public final class TraceLoop implements TraceSession {
     private final SyscallSet wanted;
     private final boolean handlerObservesStops;
     private final int execveNumber;
-    private final int jvmPid = LibC.getpid();
+    private final int jvmPid = (int) ProcessHandle.current().pid();
 
     // Owned by the tracer thread.
     private final Map<Integer, ThreadState> threads = new HashMap<>();
@@ -143,7 +144,10 @@ public final class TraceLoop implements TraceSession {
             throw new CommandNotFoundException(command.get(0));
         }
         TraceLoop loop = new TraceLoop(handler, options);
-        loop.start(() -> loop.runSpawned(target, command.subList(1, command.size()), env, cwd, redirects));
+        // The tracer thread links the syscall downcall first; this thread links posix_spawn's meanwhile.
+        // Each new call shape costs milliseconds of generated code, which two cores halve.
+        loop.start(() -> loop.runSpawned(target, command.subList(1, command.size()), env, cwd, redirects),
+                PosixSpawn::link);
         return loop;
     }
 
@@ -152,11 +156,12 @@ public final class TraceLoop implements TraceSession {
         // A filter would outlive the detach, and an untraced RET_TRACE fails the syscall: attach stops at
         // every syscall.
         TraceLoop loop = new TraceLoop(handler, new Options(TraceMode.SYSCALL, options.waitSpin(), options.cpu()));
-        loop.start(() -> loop.runAttached(pid));
+        loop.start(() -> loop.runAttached(pid), () -> { });
         return loop;
     }
 
-    private void start(Runnable body) {
+    /** Runs {@code body} on a new tracer thread, and {@code meanwhile} here, and returns once it started. */
+    private void start(Runnable body, Runnable meanwhile) {
         Thread thread = Thread.ofPlatform().name("panatrace-tracer").daemon(true).unstarted(() -> {
             try (Arena a = Arena.ofConfined()) {
                 if (options.cpu() >= 0) {
@@ -172,6 +177,11 @@ public final class TraceLoop implements TraceSession {
             }
         });
         thread.start();
+        try {
+            meanwhile.run();
+        } catch (LinkageError e) {
+            // The tracer thread meets the same error where it needs what failed, and reports it there.
+        }
         try {
             started.get();
         } catch (ExecutionException e) {

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Builds the self-contained k3s-launcher distribution: a Java runtime trimmed with jlink, the launcher's
+# jars, an AOT cache trained on a traced run, and bin/k3s-launcher; then packs it as one .tar.gz. Also
+# trains the AOT cache that the repository's bin/k3s-launcher uses with the building JDK. Run by Maven
+# at `package` (k3s-launcher/pom.xml).
+#
+# Usage: make-dist.sh JDK VERSION BUILD_DIR SHADED_JAR JAR...
+#   JDK         the JDK (22 or newer) building this; its jlink makes the runtime
+#   BUILD_DIR   k3s-launcher/target; the archive lands there, the unpacked tree in BUILD_DIR/dist
+#   SHADED_JAR  the single jar the repository's bin/k3s-launcher runs
+#   JAR...      the launcher's jar and the jars it needs, for the distribution
+set -euo pipefail
+
+jdk=$1 version=$2 build=$3 shaded=$4
+shift 4
+here=$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")
+name=k3s-launcher-$version
+archive=$build/$name-linux-$(uname -m).tar.gz
+stage=$build/dist/$name
+
+# Makes the AOT cache CACHE from one run of LAUNCHER (a command that runs the launcher on Java 25 or newer
+# and makes CACHE): a command under a profile, which loads and links what a traced run needs. A cache
+# fits only the runtime and jars it was made with. Fails, saying why, when the training run fails (where
+# ptrace is not allowed, say).
+train() {
+    local cache=$1 log=$2
+    shift 2
+    rm -f "$cache"
+    if ! "$@" run --profile k3s -- /bin/sh -c 'cat /proc/sys/vm/overcommit_memory' >"$log" 2>&1 \
+            || [[ ! -f $cache ]]; then
+        echo "make-dist: the AOT training run failed (see $log); $cache not made, start-up is slower" >&2
+        rm -f "$cache"
+        return 1
+    fi
+}
+
+# The feature version (22, 25, ...) of the java at $1.
+feature() {
+    "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p'
+}
+
+rm -rf "$build/dist" "$archive"
+mkdir -p "$stage/lib"
+cp -- "$@" "$stage/lib/"
+cp -r -- "$here/bin" "$stage/"
+
+# The JDK modules the jars need, as jdeps finds them; jlink adds what those need in turn.
+modules=$("$jdk/bin/jdeps" --ignore-missing-deps --multi-release base --print-module-deps \
+    --module-path "$stage/lib" "$stage"/lib/*.jar)
+"$jdk/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages \
+    --compress zip-6 --generate-cds-archive --output "$stage/runtime" >/dev/null
+
+if (( $(feature "$stage/runtime/bin/java") >= 25 )); then
+    PANATRACE_JAVA_OPTS="-XX:AOTCacheOutput=$stage/lib/k3s-launcher.aot" \
+        train "$stage/lib/k3s-launcher.aot" "$build/dist/training.log" \
+        "$stage/bin/k3s-launcher" || true
+    # The repository's script takes the cache only with the JDK named beside it.
+    jar_cache=$build/k3s-launcher.aot
+    if train "$jar_cache" "$build/training.log" "$jdk/bin/java" --enable-native-access=ALL-UNNAMED \
+            "-XX:AOTCacheOutput=$jar_cache" -jar "$shaded"; then
+        echo "$jdk" > "$jar_cache.jdk"
+    fi
+else
+    echo "make-dist: Java $(feature "$jdk/bin/java") makes no AOT cache (25 and newer do); start-up is slower" >&2
+fi
+
+tar -C "$build/dist" -czf "$archive" "$name"
+echo "make-dist: $archive ($(du -h "$archive" | cut -f1))"
