@@ -4,15 +4,15 @@
 # trains the AOT cache that the repository's bin/k3s-launcher uses with the building JDK. Run by Maven
 # at `package` (k3s-launcher/pom.xml).
 #
-# Usage: make-dist.sh JDK VERSION BUILD_DIR SHADED_JAR JAR...
+# Usage: make-dist.sh JDK VERSION BUILD_DIR SHADED_JAR JAR JAR_DIR
 #   JDK         the JDK (22 or newer) building this; its jlink makes the runtime
 #   BUILD_DIR   k3s-launcher/target; the archive lands there, the unpacked tree in BUILD_DIR/dist
 #   SHADED_JAR  the single jar the repository's bin/k3s-launcher runs
-#   JAR...      the launcher's jar and the jars it needs, for the distribution
+#   JAR         the launcher's jar, for the distribution
+#   JAR_DIR     the jars it needs
 set -euo pipefail
 
-jdk=$1 version=$2 build=$3 shaded=$4
-shift 4
+jdk=$1 version=$2 build=$3 shaded=$4 jar=$5 jar_dir=$6
 here=$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")
 name=k3s-launcher-$version
 archive=$build/$name-linux-$(uname -m).tar.gz
@@ -41,7 +41,7 @@ feature() {
 
 rm -rf "$build/dist" "$archive"
 mkdir -p "$stage/lib"
-cp -- "$@" "$stage/lib/"
+cp -- "$jar" "$jar_dir"/*.jar "$stage/lib/"
 cp -r -- "$here/bin" "$stage/"
 
 # The JDK modules the jars need, as jdeps finds them; jlink adds what those need in turn.

@@ -1,5 +1,6 @@
 package dev.panatrace.bench;
 
+import dev.panatrace.terminal.StatusLine;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -7,11 +8,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -20,16 +23,25 @@ import java.util.stream.Stream;
  * {@code latest.json}, {@code latest.md} and {@code latest.png}. Runs alternate between tools round-robin,
  * after unmeasured warm-up runs, so a slow phase of the machine hits every tool alike. See {@link ToolRunner}
  * for what is timed and what the CPU figure covers. {@code bin/bench} runs it; {@code --help} lists options.
+ * On a terminal it also shows where it stands on a status line (see {@link HarnessProgress}).
  */
 public final class MacroHarness {
     private final HarnessOptions options;
-    private final PrintStream log;
+    private final StatusLine log;
 
     /**
      * @param options what to run
-     * @param log where progress and skipped tools are reported
+     * @param log where progress and skipped tools are reported, one line each
      */
     public MacroHarness(HarnessOptions options, PrintStream log) {
+        this(options, new StatusLine(log, false));
+    }
+
+    /**
+     * @param options what to run
+     * @param log where progress and skipped tools are reported, with a status line when it is a terminal
+     */
+    public MacroHarness(HarnessOptions options, StatusLine log) {
         this.options = options;
         this.log = log;
     }
@@ -50,7 +62,7 @@ public final class MacroHarness {
             return;
         }
         try {
-            Results results = new MacroHarness(options, System.err).run();
+            Results results = new MacroHarness(options, StatusLine.onStandardError(System.err)).run();
             System.out.print(ResultsMarkdown.render(results, Target.issueTargets()));
         } catch (ToolRunner.WorkloadFailedException e) {
             System.err.println("bench: " + e.getMessage());
@@ -88,16 +100,21 @@ public final class MacroHarness {
             Path work = Files.createDirectory(scratch.resolve("work"));
             ToolRunner runner = new ToolRunner(work, host, Duration.ofSeconds(options.timeoutSeconds()));
             List<Results.WorkloadResult> measured = new ArrayList<>();
-            for (Workload workload : Workloads.create(options.workloads(), sizes, busybox, w3)) {
-                Map<String, TimedRun> runs = new LinkedHashMap<>();
-                for (Tool tool : tools) {
-                    runs.put(tool.label(), () -> runner.run(tool, workload));
+            try (HarnessProgress progress = new HarnessProgress(log, System::nanoTime)) {
+                int rounds = options.warmups() + options.runs();
+                // The start-up line plans its own runs, once it knows which it has.
+                progress.plan(options.workloads().size() * tools.size() * rounds);
+                for (Workload workload : Workloads.create(options.workloads(), sizes, busybox, w3)) {
+                    Map<String, TimedRun> runs = new LinkedHashMap<>();
+                    for (Tool tool : tools) {
+                        runs.put(tool.label(), () -> runner.run(tool, workload));
+                    }
+                    measured.add(new Results.WorkloadResult(workload.name(), workload.description(),
+                            roundRobin(workload.name(), runs, progress)));
                 }
-                measured.add(new Results.WorkloadResult(workload.name(), workload.description(),
-                        roundRobin(workload.name(), runs)));
-            }
-            if (options.startup()) {
-                startup(runner).ifPresent(measured::add);
+                if (options.startup()) {
+                    startup(runner, progress).ifPresent(measured::add);
+                }
             }
             Results results = new Results(MachineDescription.commit(options.repo()), machine, List.copyOf(measured));
             write(results);
@@ -117,25 +134,31 @@ public final class MacroHarness {
      * Warm-ups, then measured rounds, each round running every tool once, starting one tool later each round.
      * A tool whose run hits the time limit runs no more on this workload and keeps what it has, as a lower bound.
      */
-    private Map<String, RunSummary> roundRobin(String workload, Map<String, TimedRun> runs)
+    private Map<String, RunSummary> roundRobin(String workload, Map<String, TimedRun> runs, HarnessProgress progress)
             throws IOException, InterruptedException {
         List<String> labels = new ArrayList<>(runs.keySet());
         Map<String, List<Measurement>> measured = new LinkedHashMap<>();
         labels.forEach(label -> measured.put(label, new ArrayList<>()));
         Map<String, Measurement> timedOut = new LinkedHashMap<>();
+        Map<String, Duration> lastTimes = new HashMap<>();
         for (int round = -options.warmups(); round < options.runs(); round++) {
             for (int i = 0; i < labels.size(); i++) {
                 String label = labels.get(Math.floorMod(i + round, labels.size()));
                 if (timedOut.containsKey(label)) {
                     continue;
                 }
-                Measurement m = runs.get(label).run();
                 boolean warmup = round < 0;
-                log.printf(Locale.ROOT, "bench: %s %-16s %s %.3f s (cpu %.3f s)%s%n", workload, label,
-                        warmup ? "warm-up " : "run " + (round + 1) + "/" + options.runs(), m.wallSeconds(),
-                        m.cpuSeconds(), m.timedOut() ? ", killed at the time limit" : "");
+                String which = warmup ? "warm-up" : "run " + (round + 1) + "/" + options.runs();
+                progress.begin(workload + " " + label + " " + which, workload, Optional.ofNullable(lastTimes.get(label)),
+                        timeLeft(labels, lastTimes, timedOut.keySet(), round, i));
+                Measurement m = runs.get(label).run();
+                lastTimes.put(label, Duration.ofNanos((long) (m.wallSeconds() * 1e9)));
+                progress.println(String.format(Locale.ROOT, "bench: %s %-16s %s %.3f s (cpu %.3f s)%s", workload,
+                        label, warmup ? "warm-up " : which, m.wallSeconds(), m.cpuSeconds(),
+                        m.timedOut() ? ", killed at the time limit" : ""));
                 if (m.timedOut()) {
                     timedOut.put(label, m);
+                    progress.plan(-(options.runs() - 1 - round));
                 }
                 if (!warmup || m.timedOut()) {
                     measured.get(label).add(m);
@@ -153,11 +176,36 @@ public final class MacroHarness {
     static final String LAUNCHER_RUN = "k3s-launcher run";
 
     /**
+     * What the runs of a workload after the one at {@code index} of {@code round} take at each tool's last
+     * time, the runs of tools that hit the time limit left out; empty while a tool that has runs left has
+     * no time yet.
+     */
+    private Optional<Duration> timeLeft(List<String> labels, Map<String, Duration> lastTimes, Set<String> timedOut,
+            int round, int index) {
+        Duration left = Duration.ZERO;
+        for (int r = round; r < options.runs(); r++) {
+            for (int i = r == round ? index + 1 : 0; i < labels.size(); i++) {
+                String label = labels.get(Math.floorMod(i + r, labels.size()));
+                if (timedOut.contains(label)) {
+                    continue;
+                }
+                Duration last = lastTimes.get(label);
+                if (last == null) {
+                    return Optional.empty();
+                }
+                left = left.plus(last);
+            }
+        }
+        return Optional.of(left);
+    }
+
+    /**
      * The launcher's start-up line, JVM included: {@code bin/k3s-launcher run -- true}, and the same from the
      * unpacked distribution when it is built, against {@code true} alone and against {@code java -version}
      * of the JDK running the harness.
      */
-    private Optional<Results.WorkloadResult> startup(ToolRunner runner) throws IOException, InterruptedException {
+    private Optional<Results.WorkloadResult> startup(ToolRunner runner, HarnessProgress progress)
+            throws IOException, InterruptedException {
         Path launcher = options.repo().resolve("bin/k3s-launcher");
         Path jar = options.repo().resolve("k3s-launcher/target/k3s-launcher.jar");
         if (!Files.isExecutable(launcher) || !Files.isRegularFile(jar)) {
@@ -178,9 +226,10 @@ public final class MacroHarness {
         } else {
             log.println("bench: no unpacked distribution under k3s-launcher/target/dist (mvn package makes it)");
         }
+        progress.plan(runs.size() * (options.warmups() + options.runs()));
         return Optional.of(new Results.WorkloadResult(STARTUP, "launcher start-up: `bin/k3s-launcher run -- true` "
                 + "(and the archive's, unpacked) against `true` and `java -version`, JVM start-up included",
-                roundRobin(STARTUP, runs)));
+                roundRobin(STARTUP, runs, progress)));
     }
 
     /** The bin/k3s-launcher of the distribution that mvn package unpacks in k3s-launcher/target/dist. */

@@ -66,6 +66,8 @@ class MacroHarnessQuickTest {
         // Every measured run is logged: 2 workloads, each tool once to warm up and twice measured.
         long logged = progress.toString(StandardCharsets.UTF_8).lines().filter(l -> l.matches("bench: W[12] .*")).count();
         assertEquals(2L * tools.size() * 3, logged, progress.toString(StandardCharsets.UTF_8));
+        assertFalse(progress.toString(StandardCharsets.UTF_8).matches("(?s).*[\r\033].*"),
+                "not a terminal: no status line");
 
         String markdown = Files.readString(out.resolve("latest.md"));
         assertTrue(markdown.contains("| W1 |") && markdown.contains("| W2 |"), markdown);

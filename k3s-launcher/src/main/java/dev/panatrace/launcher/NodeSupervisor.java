@@ -13,6 +13,7 @@ import dev.panatrace.ptrace.TraceHandler;
 import dev.panatrace.ptrace.TraceMode;
 import dev.panatrace.ptrace.TraceSession;
 import dev.panatrace.ptrace.Tracer;
+import dev.panatrace.terminal.StatusLine;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -32,28 +33,39 @@ import java.util.concurrent.atomic.AtomicReference;
  * as k3s's /proc/sys, shows the disguised mounts and kernel release if asked, passes SIGINT, SIGTERM and
  * SIGHUP on, reports when k3s is up and how long it has run, and restarts it with back-off when it dies on
  * its own, up to a limit.
+ *
+ * <p>Progress: on a terminal, the back-off before a restart is counted down on a status line, erased when
+ * the wait ends. That is the one wait of the launcher's own: k3s's process is up within a second of the
+ * launch, and from then on k3s writes to the same terminal (its output is inherited), so a line redrawn
+ * in place would mix with its logs. While k3s runs, progress stays the plain lines every
+ * {@code --status-interval}, on a terminal as in a log. Elsewhere than a terminal nothing is added.
  */
 final class NodeSupervisor {
     private static final Duration FIRST_BACK_OFF = Duration.ofSeconds(1);
     private static final Duration LONGEST_BACK_OFF = Duration.ofSeconds(30);
     /** A run this long proves the node healthy again: the next death waits the first back-off. */
     private static final Duration HEALTHY_RUN = Duration.ofMinutes(5);
+    private static final long SECOND_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final NodePlan plan;
     private final int maxRestarts;
     private final Duration statusInterval;
     private final String name;
-    private final PrintWriter err;
+    private final StatusLine status;
     private final Object stopLock = new Object();
     private boolean stopRequested;
     private final AtomicReference<TraceSession> current = new AtomicReference<>();
 
-    NodeSupervisor(NodePlan plan, int maxRestarts, Duration statusInterval, String name, PrintWriter err) {
+    /**
+     * @param name the subcommand, which prefixes every line
+     * @param status where lines go (standard error), with the back-off counted down when it is a terminal
+     */
+    NodeSupervisor(NodePlan plan, int maxRestarts, Duration statusInterval, String name, StatusLine status) {
         this.plan = plan;
         this.maxRestarts = maxRestarts;
         this.statusInterval = statusInterval;
         this.name = name;
-        this.err = err;
+        this.status = status;
     }
 
     /**
@@ -73,8 +85,11 @@ final class NodeSupervisor {
             return ExitCodes.USAGE;
         }
         NodePlan plan = NodePlan.of(request, HostFacts.probe(options.cniBinDir));
+        // -q leaves errors only: no warnings, and no count-down either.
+        boolean quiet = !System.getLogger(NodeSupervisor.class.getPackageName()).isLoggable(System.Logger.Level.WARNING);
+        StatusLine status = quiet ? new StatusLine(err, false) : StatusLine.onStandardError(err);
         NodeSupervisor supervisor = new NodeSupervisor(plan, options.maxRestarts,
-                Duration.ofSeconds(options.statusIntervalSeconds), role.command(), err);
+                Duration.ofSeconds(options.statusIntervalSeconds), role.command(), status);
         ProcSysServer.Builder server = ProcSysServer.builder(tree);
         if (options.traceLog == null) {
             return supervisor.run(server, disguise);
@@ -191,8 +206,10 @@ final class NodeSupervisor {
                 if (ran.compareTo(HEALTHY_RUN) >= 0) {
                     backOff = FIRST_BACK_OFF;
                 }
-                say("restarting k3s in " + format(backOff) + " (restart " + (restarts + 1) + " of " + maxRestarts + ")");
-                if (awaitStop(backOff)) {
+                String restart = "restart " + (restarts + 1) + " of " + maxRestarts;
+                say("restarting k3s in " + format(backOff) + " (" + restart + ")");
+                if (awaitStop(backOff, "k3s " + plan.request().role().command() + " down (" + describe(ended) + "), "
+                        + restart + " in ")) {
                     return ended.shellStatus();
                 }
                 backOff = backOff.multipliedBy(2).compareTo(LONGEST_BACK_OFF) > 0 ? LONGEST_BACK_OFF
@@ -222,18 +239,33 @@ final class NodeSupervisor {
         }
     }
 
-    /** Waits out a back-off; true when a forwarded signal asked the node to stop meanwhile. */
-    private boolean awaitStop(Duration wait) throws InterruptedException {
+    /**
+     * Waits out a back-off, counting it down on a terminal as {@code waiting} and the whole seconds left,
+     * and erasing that when it returns; true when a forwarded signal asked the node to stop meanwhile.
+     * Nothing traced runs now, so nothing else writes to the terminal.
+     */
+    private boolean awaitStop(Duration wait, String waiting) throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
-        synchronized (stopLock) {
-            while (!stopRequested) {
+        try {
+            while (true) {
                 long left = deadline - System.nanoTime();
+                if (stopped()) {
+                    return true;
+                }
                 if (left <= 0) {
                     return false;
                 }
-                TimeUnit.NANOSECONDS.timedWait(stopLock, left);
+                long seconds = Math.ceilDiv(left, SECOND_NANOS);
+                status.show("k3s-launcher " + name + ": " + waiting + seconds + "s");
+                synchronized (stopLock) {
+                    if (!stopRequested) {
+                        // Until the count shows one second less.
+                        TimeUnit.NANOSECONDS.timedWait(stopLock, left - (seconds - 1) * SECOND_NANOS);
+                    }
+                }
             }
-            return true;
+        } finally {
+            status.clear();
         }
     }
 
@@ -245,10 +277,7 @@ final class NodeSupervisor {
     }
 
     private void say(String message) {
-        synchronized (err) {
-            err.println("k3s-launcher " + name + ": " + message);
-            err.flush();
-        }
+        status.println("k3s-launcher " + name + ": " + message);
     }
 
 }
