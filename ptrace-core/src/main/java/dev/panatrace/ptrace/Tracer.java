@@ -32,6 +32,21 @@ public final class Tracer {
     /** The default {@link Builder#waitSpin}: chosen by measurement, see the README. */
     static final Duration DEFAULT_WAIT_SPIN = Duration.ofNanos(50_000);
 
+    /**
+     * Links the engine's native calls now instead of at the first spawn or attach. Linking generates code
+     * and takes tens of milliseconds; a program with other work to do before its first trace can call this
+     * on another thread to overlap the two. Calling it again does nothing.
+     *
+     * <pre>{@code
+     * Thread.ofPlatform().daemon().start(Tracer::prepare);
+     * // ... parse options, load configuration ...
+     * Tracer.builder().spawn(command);
+     * }</pre>
+     */
+    public static void prepare() {
+        TraceLoop.prepare();
+    }
+
     /** {@return a new builder with a pass-through handler} */
     public static Builder builder() {
         return new Builder();

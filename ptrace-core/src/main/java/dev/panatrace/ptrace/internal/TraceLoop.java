@@ -151,6 +151,12 @@ public final class TraceLoop implements TraceSession {
         return loop;
     }
 
+    /** Links the native calls of a trace: the syscall downcall and posix_spawn's. */
+    public static void prepare() {
+        LibC.link();
+        PosixSpawn.link();
+    }
+
     /** Attaches to {@code pid} on a new tracer thread and returns once every thread is seized. */
     public static TraceSession attach(TraceHandler handler, Options options, int pid) {
         // A filter would outlive the detach, and an untraced RET_TRACE fails the syscall: attach stops at

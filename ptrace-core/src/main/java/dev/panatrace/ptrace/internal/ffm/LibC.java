@@ -51,6 +51,11 @@ public final class LibC {
     private static final long SYS_TGKILL = TABLE.numberOf("tgkill");
     private static final long SYS_SCHED_SETAFFINITY = TABLE.numberOf("sched_setaffinity");
 
+    /** Links the downcall now, if not yet done: initializing this class does it. */
+    public static void link() {
+        // Nothing more: the static fields are the work.
+    }
+
     static MemorySegment symbol(String name) {
         return LIBC.find(name).orElseThrow(() -> new LinkageError("libc symbol not found: " + name));
     }
