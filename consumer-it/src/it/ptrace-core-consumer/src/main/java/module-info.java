@@ -1,0 +1,3 @@
+module dev.panatrace.consumer {
+    requires dev.panatrace.ptrace;
+}
