@@ -12,13 +12,21 @@
 # The engine is compiled with --release 22 and needs the final FFM API.
 PANATRACE_MIN_JAVA=22
 
-# Prints the feature version (17, 22, 25, ...) of the JDK at $1; fails when it has no runnable java.
+# Sets REPLY to the feature version (17, 22, 25, ...) of the JDK at $1; fails when it has no runnable java.
+# Bash builtins only where it can: the launcher runs this at every start, and each fork costs a millisecond.
 panatrace_jdk_feature() {
-    local home=$1 version=
+    local home=$1 version= line
+    REPLY=
     [[ -x $home/bin/java ]] || return 1
     # The release file answers without starting a JVM.
     if [[ -r $home/release ]]; then
-        version=$(sed -n 's/^JAVA_VERSION="\(.*\)"$/\1/p' "$home/release")
+        while IFS= read -r line; do
+            if [[ $line == JAVA_VERSION=\"*\" ]]; then
+                version=${line#JAVA_VERSION=\"}
+                version=${version%\"}
+                break
+            fi
+        done < "$home/release"
     fi
     if [[ -z $version ]]; then
         # First line of `java -version`, e.g.: openjdk version "25.0.1" 2025-10-21
@@ -27,14 +35,14 @@ panatrace_jdk_feature() {
     version=${version#1.}          # Java 8 and older call themselves 1.8.0_392
     version=${version%%[!0-9]*}    # 25.0.1, 26-ea -> 25, 26
     [[ -n $version ]] || return 1
-    echo "$version"
+    REPLY=$version
 }
 
 # Sets JAVA_HOME (exported) and JAVA to a JDK >= PANATRACE_MIN_JAVA, or says where it looked and fails.
 panatrace_find_jdk() {
     local root=${PANATRACE_JVM_ROOT:-/usr/lib/jvm} found= feature= newest=0 home looked
     if [[ -n ${JAVA_HOME:-} ]]; then
-        feature=$(panatrace_jdk_feature "$JAVA_HOME") || feature=
+        panatrace_jdk_feature "$JAVA_HOME" && feature=$REPLY
         if [[ -n $feature ]] && (( feature >= PANATRACE_MIN_JAVA )); then
             found=$JAVA_HOME
         fi
@@ -49,7 +57,8 @@ panatrace_find_jdk() {
     if [[ -z $found ]]; then
         for home in "$root"/*/; do
             home=${home%/}
-            feature=$(panatrace_jdk_feature "$home") || continue
+            panatrace_jdk_feature "$home" || continue
+            feature=$REPLY
             if (( feature > newest )); then
                 newest=$feature
                 found=$home

@@ -42,7 +42,7 @@ public final class Main {
      * @param args the command-line arguments
      */
     public static void main(String[] args) {
-        // Most commands trace; linking the engine's native calls meanwhile shortens start-up by a third.
+        // Most commands trace: the engine links its native calls (tens of ms) while this thread parses.
         Thread.ofPlatform().name("panatrace-prepare").daemon().start(Tracer::prepare);
         PrintWriter out = new PrintWriter(System.out);
         PrintWriter err = new PrintWriter(System.err, true);

@@ -144,17 +144,14 @@ public final class TraceLoop implements TraceSession {
             throw new CommandNotFoundException(command.get(0));
         }
         TraceLoop loop = new TraceLoop(handler, options);
-        // The tracer thread links the syscall downcall first; this thread links posix_spawn's meanwhile.
-        // Each new call shape costs milliseconds of generated code, which two cores halve.
-        loop.start(() -> loop.runSpawned(target, command.subList(1, command.size()), env, cwd, redirects),
-                PosixSpawn::link);
+        loop.start(() -> loop.runSpawned(target, command.subList(1, command.size()), env, cwd, redirects));
         return loop;
     }
 
-    /** Links the native calls of a trace: the syscall downcall and posix_spawn's. */
+    /** Links the native calls of a trace: posix_spawn's, needed first, then the syscall downcall. */
     public static void prepare() {
-        LibC.link();
         PosixSpawn.link();
+        LibC.link();
     }
 
     /** Attaches to {@code pid} on a new tracer thread and returns once every thread is seized. */
@@ -162,12 +159,11 @@ public final class TraceLoop implements TraceSession {
         // A filter would outlive the detach, and an untraced RET_TRACE fails the syscall: attach stops at
         // every syscall.
         TraceLoop loop = new TraceLoop(handler, new Options(TraceMode.SYSCALL, options.waitSpin(), options.cpu()));
-        loop.start(() -> loop.runAttached(pid), () -> { });
+        loop.start(() -> loop.runAttached(pid));
         return loop;
     }
 
-    /** Runs {@code body} on a new tracer thread, and {@code meanwhile} here, and returns once it started. */
-    private void start(Runnable body, Runnable meanwhile) {
+    private void start(Runnable body) {
         Thread thread = Thread.ofPlatform().name("panatrace-tracer").daemon(true).unstarted(() -> {
             try (Arena a = Arena.ofConfined()) {
                 if (options.cpu() >= 0) {
@@ -183,11 +179,6 @@ public final class TraceLoop implements TraceSession {
             }
         });
         thread.start();
-        try {
-            meanwhile.run();
-        } catch (LinkageError e) {
-            // The tracer thread meets the same error where it needs what failed, and reports it there.
-        }
         try {
             started.get();
         } catch (ExecutionException e) {

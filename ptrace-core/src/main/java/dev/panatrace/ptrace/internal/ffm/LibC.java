@@ -5,13 +5,14 @@ import dev.panatrace.ptrace.SyscallTable;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.GroupLayout;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
@@ -30,8 +31,7 @@ public final class LibC {
     static final Linker LINKER = Linker.nativeLinker();
     static final SymbolLookup LIBC = LINKER.defaultLookup();
     private static final MemoryLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO_HANDLE =
-            CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final long ERRNO_OFFSET = errnoOffset();
 
     /** One capture segment per calling thread: errno is per thread, and so must be where we store it. */
     private static final ThreadLocal<MemorySegment> CAPTURE =
@@ -51,6 +51,21 @@ public final class LibC {
     private static final long SYS_TGKILL = TABLE.numberOf("tgkill");
     private static final long SYS_SCHED_SETAFFINITY = TABLE.numberOf("sched_setaffinity");
 
+    /**
+     * Where errno lies in the capture segment, found by walking the struct's members (padding included):
+     * a VarHandle or a path lookup would cost milliseconds of generated code at start-up.
+     */
+    private static long errnoOffset() {
+        long offset = 0;
+        for (MemoryLayout member : ((GroupLayout) CAPTURE_LAYOUT).memberLayouts()) {
+            if (member.name().filter("errno"::equals).isPresent()) {
+                return offset;
+            }
+            offset += member.byteSize();
+        }
+        throw new LinkageError("no errno in the capture state layout " + CAPTURE_LAYOUT);
+    }
+
     /** Links the downcall now, if not yet done: initializing this class does it. */
     public static void link() {
         // Nothing more: the static fields are the work.
@@ -62,7 +77,7 @@ public final class LibC {
 
     /** errno as captured by the last call made on this thread. */
     public static int errno() {
-        return (int) ERRNO_HANDLE.get(CAPTURE.get(), 0L);
+        return CAPTURE.get().get(JAVA_INT, ERRNO_OFFSET);
     }
 
     private static long syscall(long number, long a, long b, long c, long d, long e) {

@@ -13,7 +13,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 /**
  * glibc's posix_spawn and the functions that fill its attributes and file actions. These are library
  * code, not system calls: they return an error number instead of setting errno. Linked when the first
- * tracee is spawned ({@link #link}), not when a tracer merely attaches; addopen, needed only for
+ * tracee is spawned, or by {@link #link}, not when a tracer merely attaches; addopen, needed only for
  * redirected streams, on first use.
  */
 public final class PosixSpawn {
