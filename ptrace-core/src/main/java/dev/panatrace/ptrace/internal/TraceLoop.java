@@ -91,6 +91,8 @@ public final class TraceLoop implements TraceSession {
     private final Map<Integer, ProcessState> processes = new HashMap<>();
     /** First stops of new tracees whose parent's fork/clone event has not been seen yet. */
     private final Map<Integer, Integer> earlyFirstStops = new HashMap<>();
+    /** Tracees adopted before any event named them; an event that names one later must not adopt it again. */
+    private final Set<Integer> adoptedUnnamed = new HashSet<>();
     private final Set<String> reportedHandlerFailures = new HashSet<>();
     /** Wait results taken during a syscall injection that belong to the main loop. */
     private final ArrayDeque<int[]> replay = new ArrayDeque<>();
@@ -617,7 +619,10 @@ public final class TraceLoop implements TraceSession {
             case Ptrace.EVENT_VFORK -> new Stop.VFork(parent.tid, newTid);
             default -> new Stop.Clone(parent.tid, newTid, sameProcess);
         });
-        if (!threads.containsKey(newTid)) {
+        // It may be followed already, or have been and ended: adopted before this event, its creator
+        // having looked gone.
+        boolean known = adoptedUnnamed.remove(newTid) || threads.containsKey(newTid);
+        if (!known) {
             adopt(newTid, parent, sameProcess, sharesMemory);
         }
         resume(parent, 0);
@@ -670,6 +675,27 @@ public final class TraceLoop implements TraceSession {
         } else {
             t.awaitingFirstStop = true;
         }
+    }
+
+    /**
+     * The process that created {@code tid}: for a thread its own process, else its parent; 0 when /proc
+     * does not say, which no tracee is.
+     */
+    private static int creatorOf(int tid) {
+        int tgid = 0;
+        int ppid = 0;
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Integer.toString(tid), "status"))) {
+                if (line.startsWith("Tgid:")) {
+                    tgid = Integer.parseInt(line.substring(5).trim());
+                } else if (line.startsWith("PPid:")) {
+                    ppid = Integer.parseInt(line.substring(5).trim());
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+        return tgid != 0 && tgid != tid ? tgid : ppid;
     }
 
     private static int tgidOf(int tid) {
@@ -788,10 +814,13 @@ public final class TraceLoop implements TraceSession {
             }
             TraceEvents.exit(t.process.pid, status);
         }
-        // A tracee whose creator died before reporting it will never be named by an event: adopt it.
+        // A tracee whose creator died before reporting it will never be named by an event: adopt it. One
+        // whose creator is still followed waits for the event, which is only late: under load the new
+        // tracee's first stop and other tracees' exits can come first.
         if (!earlyFirstStops.isEmpty()) {
             for (int orphan : new ArrayList<>(earlyFirstStops.keySet())) {
-                if (!threads.containsKey(orphan)) {
+                if (!threads.containsKey(orphan) && !livePids.contains(creatorOf(orphan))) {
+                    adoptedUnnamed.add(orphan);
                     adopt(orphan, null, false, false);
                 }
             }
