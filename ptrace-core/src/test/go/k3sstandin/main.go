@@ -12,8 +12,14 @@
 //   - starts two child processes of itself (as k3s starts containerd and its shims), prints "k3s stand-in
 //     up", and waits.
 //
+// Once up it becomes ready, after K3SSTANDIN_READY_AFTER_MS milliseconds (default 0; "never" for never):
+// with a kubelet it serves the kubelet's healthz (GET /healthz answers 200 "ok") on 127.0.0.1 at the port
+// of --kubelet-arg=healthz-port=N (default 10248), without one it accepts connections on 127.0.0.1 at the
+// port of --https-listen-port (default 6443). A port in use is reported on stdout and left alone.
+//
 // On SIGTERM or SIGINT it kills its children, prints "k3s stand-in stopping", and dies of the same signal.
-// A flag --standin-exit=N makes it exit with N once up, as a crashing k3s would. A flag --standin-rootfs
+// A flag --standin-exit=N makes it exit with N once up, as a crashing k3s would (after
+// K3SSTANDIN_EXIT_AFTER_MS milliseconds when that is set). A flag --standin-rootfs
 // appends "rootfs TYPE magic HEX" to the record: the fstype of / in /proc/self/mountinfo and statfs's f_type
 // of /, where cAdvisor takes them from.
 //
@@ -25,6 +31,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -32,6 +39,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 const procSys = "/proc/sys/"
@@ -219,6 +227,83 @@ func kubelet() {
 	}
 }
 
+// flagValues are the values of a k3s flag, as --flag=VALUE or --flag VALUE, in order.
+func flagValues(args []string, flag string) []string {
+	var values []string
+	for i, arg := range args {
+		if strings.HasPrefix(arg, flag+"=") {
+			values = append(values, strings.TrimPrefix(arg, flag+"="))
+		} else if arg == flag && i+1 < len(args) {
+			values = append(values, args[i+1])
+		}
+	}
+	return values
+}
+
+// readyPort is the port that tells the node ready: the kubelet's healthz port (k3s passes each
+// --kubelet-arg to kubelet as --KEY=VALUE, leading dashes optional, the last one winning), or the API
+// server's --https-listen-port.
+func readyPort(args []string, runsKubelet bool) string {
+	if !runsKubelet {
+		port := "6443"
+		for _, value := range flagValues(args, "--https-listen-port") {
+			port = value
+		}
+		return port
+	}
+	port := "10248"
+	for _, value := range flagValues(args, "--kubelet-arg") {
+		if key, v, found := strings.Cut(strings.TrimLeft(value, "-"), "="); found && key == "healthz-port" {
+			port = v
+		}
+	}
+	return port
+}
+
+// becomeReady listens on 127.0.0.1:port after K3SSTANDIN_READY_AFTER_MS: the kubelet's healthz, or a
+// bare API server port that accepts and closes.
+func becomeReady(port string, healthz bool) {
+	after := os.Getenv("K3SSTANDIN_READY_AFTER_MS")
+	if after == "never" {
+		return
+	}
+	if after != "" {
+		ms, err := strconv.Atoi(after)
+		if err != nil {
+			fail("K3SSTANDIN_READY_AFTER_MS", err)
+		}
+		time.Sleep(time.Duration(ms) * time.Millisecond)
+	}
+	listener, err := net.Listen("tcp", "127.0.0.1:"+port)
+	if err != nil {
+		fmt.Printf("k3s stand-in not ready: %v\n", err)
+		return
+	}
+	fmt.Printf("k3s stand-in ready on 127.0.0.1:%s\n", port)
+	for {
+		conn, err := listener.Accept()
+		if err != nil {
+			return
+		}
+		go func() {
+			defer conn.Close()
+			if !healthz {
+				return
+			}
+			conn.SetDeadline(time.Now().Add(5 * time.Second))
+			request, err := bufio.NewReader(conn).ReadString('\n')
+			if err != nil {
+				return
+			}
+			if fields := strings.Fields(request); len(fields) >= 2 && fields[0] == "GET" && fields[1] == "/healthz" {
+				fmt.Fprint(conn, "HTTP/1.0 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 2\r\n\r\nok")
+			} else {
+				fmt.Fprint(conn, "HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+			}
+		}()
+	}
+}
+
 func main() {
 	if len(os.Args) == 2 && os.Args[1] == "-child" {
 		signal.Ignore(syscall.SIGHUP)
@@ -269,7 +354,15 @@ func main() {
 		children = append(children, child)
 	}
 	fmt.Println("k3s stand-in up")
+	go becomeReady(readyPort(args, runsKubelet), runsKubelet)
 	if exitCode >= 0 {
+		if after := os.Getenv("K3SSTANDIN_EXIT_AFTER_MS"); after != "" {
+			ms, err := strconv.Atoi(after)
+			if err != nil {
+				fail("K3SSTANDIN_EXIT_AFTER_MS", err)
+			}
+			time.Sleep(time.Duration(ms) * time.Millisecond)
+		}
 		for _, child := range children {
 			child.Process.Kill()
 			child.Wait()

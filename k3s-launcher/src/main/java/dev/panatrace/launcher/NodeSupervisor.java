@@ -21,9 +21,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -31,14 +33,15 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Runs a planned k3s node under the engine until it ends: applies the file workarounds, serves the profile
  * as k3s's /proc/sys, shows the disguised mounts and kernel release if asked, passes SIGINT, SIGTERM and
- * SIGHUP on, reports when k3s is up and how long it has run, and restarts it with back-off when it dies on
- * its own, up to a limit.
+ * SIGHUP on, reports when k3s has started, when it is ready ({@link NodeReadiness}) and how long it has
+ * run, and restarts it with back-off when it dies on its own, up to a limit.
  *
  * <p>Progress: on a terminal, the back-off before a restart is counted down on a status line, erased when
- * the wait ends. That is the one wait of the launcher's own: k3s's process is up within a second of the
- * launch, and from then on k3s writes to the same terminal (its output is inherited), so a line redrawn
- * in place would mix with its logs. While k3s runs, progress stays the plain lines every
- * {@code --status-interval}, on a terminal as in a log. Elsewhere than a terminal nothing is added.
+ * the wait ends, and the wait for readiness gets a plain line every 5 s. k3s's process starts within a
+ * second of the launch, and from then on k3s writes to the same terminal (its output is inherited), so a
+ * line redrawn in place would mix with its logs: while k3s runs, progress is whole lines. Elsewhere than
+ * a terminal nothing is added: the lines every {@code --status-interval} and the one when the node is
+ * ready are events, written everywhere.
  */
 final class NodeSupervisor {
     private static final Duration FIRST_BACK_OFF = Duration.ofSeconds(1);
@@ -46,19 +49,24 @@ final class NodeSupervisor {
     /** A run this long proves the node healthy again: the next death waits the first back-off. */
     private static final Duration HEALTHY_RUN = Duration.ofMinutes(5);
     private static final long SECOND_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** How often readiness is asked, and how often a terminal is told that it is still awaited. */
+    private static final Duration READINESS_POLL = Duration.ofMillis(500);
+    private static final Duration READINESS_PROGRESS = Duration.ofSeconds(5);
 
     private final NodePlan plan;
     private final int maxRestarts;
     private final Duration statusInterval;
     private final String name;
     private final StatusLine status;
+    private final Optional<NodeReadiness> readiness;
     private final Object stopLock = new Object();
     private boolean stopRequested;
     private final AtomicReference<TraceSession> current = new AtomicReference<>();
 
     /**
      * @param name the subcommand, which prefixes every line
-     * @param status where lines go (standard error), with the back-off counted down when it is a terminal
+     * @param status where lines go (standard error), with the back-off counted down and the wait for
+     *     readiness shown when it is a terminal ({@link StatusLine#onTerminal()})
      */
     NodeSupervisor(NodePlan plan, int maxRestarts, Duration statusInterval, String name, StatusLine status) {
         this.plan = plan;
@@ -66,6 +74,7 @@ final class NodeSupervisor {
         this.statusInterval = statusInterval;
         this.name = name;
         this.status = status;
+        this.readiness = NodeReadiness.of(plan.request());
     }
 
     /**
@@ -162,8 +171,12 @@ final class NodeSupervisor {
                 session.kill();
             }
         }));
-        ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().daemon().name("k3s-launcher-status").factory());
+        // Two threads: a readiness probe waiting on a socket does not hold up a status line.
+        ScheduledExecutorService clock = Executors.newScheduledThreadPool(2,
+                Thread.ofPlatform().daemon().name("k3s-launcher-status-", 0).factory());
+        if (readiness.isEmpty()) {
+            say("the kubelet's healthz is off (healthz-port=0): readiness is not checked");
+        }
         try (SignalForwarder forwarder = SignalForwarder.install()) {
             Duration backOff = FIRST_BACK_OFF;
             for (int restarts = 0; ; restarts++) {
@@ -179,8 +192,11 @@ final class NodeSupervisor {
                     return ExitCodes.LAUNCHER_FAILED;
                 }
                 current.set(session);
-                say("k3s " + plan.request().role().command() + " is up (pid " + session.pid()
+                say("k3s " + plan.request().role().command() + " started (pid " + session.pid()
                         + (restarts > 0 ? ", restart " + restarts + " of " + maxRestarts : "") + ")");
+                Optional<ReadinessWatch> watch = readiness.map(check -> new ReadinessWatch(check, started));
+                watch.ifPresent(w -> w.poll = clock.scheduleWithFixedDelay(w, READINESS_POLL.toMillis(),
+                        READINESS_POLL.toMillis(), TimeUnit.MILLISECONDS));
                 var status = clock.scheduleAtFixedRate(() -> say("k3s " + plan.request().role().command()
                         + " has been up for " + format(Duration.ofNanos(System.nanoTime() - started))
                         + " (pid " + session.pid() + ")"),
@@ -197,6 +213,7 @@ final class NodeSupervisor {
                     return ExitCodes.LAUNCHER_FAILED;
                 } finally {
                     status.cancel(false);
+                    watch.ifPresent(ReadinessWatch::end);
                 }
                 Duration ran = Duration.ofNanos(System.nanoTime() - started);
                 say("k3s " + plan.request().role().command() + " ended: " + describe(ended) + " after " + format(ran));
@@ -231,6 +248,67 @@ final class NodeSupervisor {
             return duration.toMillis() + " ms";
         }
         return seconds >= 60 ? seconds / 60 + "m " + seconds % 60 + "s" : seconds + "s";
+    }
+
+    /** Seconds with one decimal below a minute, else as {@link #format}. */
+    static String formatTenths(Duration duration) {
+        return duration.toSeconds() >= 60 ? format(duration)
+                : String.format(Locale.ROOT, "%.1fs", duration.toMillis() / 1000.0);
+    }
+
+    /**
+     * Asks one run of k3s whether it is ready until it is, says so once, and meanwhile, on a terminal only,
+     * says every {@link #READINESS_PROGRESS} what it waits for. Says nothing once the run has ended or the
+     * node was asked to stop.
+     */
+    private final class ReadinessWatch implements Runnable {
+        private final NodeReadiness check;
+        private final long started;
+        /** Guarded by this: whether the node was found ready or the run ended. */
+        private boolean over;
+        private long nextProgress = READINESS_PROGRESS.toNanos();
+        volatile Future<?> poll;
+
+        ReadinessWatch(NodeReadiness check, long started) {
+            this.check = check;
+            this.started = started;
+        }
+
+        @Override
+        public void run() {
+            synchronized (this) {
+                if (over) {
+                    return;
+                }
+            }
+            boolean ready = check.ready();
+            long waited = System.nanoTime() - started;
+            synchronized (this) {
+                if (over || stopped()) {
+                    return;
+                }
+                if (ready) {
+                    over = true;
+                    say("k3s " + plan.request().role().command() + " is ready after "
+                            + formatTenths(Duration.ofNanos(waited)) + " (" + check.evidence() + ")");
+                } else if (status.onTerminal() && waited >= nextProgress) {
+                    long mark = waited - waited % READINESS_PROGRESS.toNanos();
+                    say("waiting for " + check.awaited() + ": " + format(Duration.ofNanos(mark)));
+                    nextProgress = mark + READINESS_PROGRESS.toNanos();
+                }
+            }
+            if (ready && poll != null) {
+                poll.cancel(false);
+            }
+        }
+
+        /** The run ended: nothing more is said. */
+        synchronized void end() {
+            over = true;
+            if (poll != null) {
+                poll.cancel(false);
+            }
+        }
     }
 
     private boolean stopped() {

@@ -79,7 +79,7 @@ class NodeCommandTest {
                 "arg --node-name", "arg worker-1", "arg --kubelet-arg=v=2"), lines.subList(0, 9));
         assertTrue(lines.contains("env PANATRACE_SYSCTL_TRACED=1"), lines.toString());
         assertTrue(Files.readString(stdout).contains("write net/ipv4/conf/all/forwarding 1\n"));
-        assertTrue(Files.readString(stderr).contains("k3s-launcher agent: k3s agent is up (pid "),
+        assertTrue(Files.readString(stderr).contains("k3s-launcher agent: k3s agent started (pid "),
                 Files.readString(stderr));
         assertEquals(hostBefore, hostValues(), "the host's /proc/sys must not change");
     }
@@ -88,9 +88,14 @@ class NodeCommandTest {
     void twoAgentsRunSideBySideWithTheirOwnDataDirsAndNodeNames() throws Exception {
         List<Process> agents = new java.util.ArrayList<>();
         try {
+            Map<String, Integer> healthzPorts = new LinkedHashMap<>();
             for (String name : List.of("w1", "w2")) {
+                // Each kubelet serves its healthz on a port of its own, as two real ones would have to.
+                int healthzPort = NodeProgressTest.freePort();
+                healthzPorts.put(name, healthzPort);
                 ProcessBuilder agent = builder("agent", "--k3s", standin, "--data-dir", temp.resolve("data-" + name).toString(),
-                        "--server", "https://cp:6443", "--token", "t", "--node-name", name);
+                        "--server", "https://cp:6443", "--token", "t", "--node-name", name,
+                        "--kubelet-arg=healthz-port=" + healthzPort);
                 agent.environment().put("K3SSTANDIN_RECORD", temp.resolve("record-" + name).toString());
                 agents.add(agent.redirectOutput(temp.resolve("stdout-" + name).toFile())
                         .redirectError(temp.resolve("stderr-" + name).toFile()).start());
@@ -98,7 +103,11 @@ class NodeCommandTest {
             for (String name : List.of("w1", "w2")) {
                 Path out = temp.resolve("stdout-" + name);
                 Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
-                while (!(Files.exists(out) && Files.readString(out).contains("k3s stand-in up"))) {
+                Path err = temp.resolve("stderr-" + name);
+                String ready = "k3s agent is ready after ";
+                String on = "(kubelet healthz on 127.0.0.1:" + healthzPorts.get(name) + ")";
+                while (!(Files.exists(out) && Files.readString(out).contains("k3s stand-in up") && Files.exists(err)
+                        && Files.readString(err).lines().anyMatch(line -> line.contains(ready) && line.endsWith(on)))) {
                     assertTrue(Instant.now().isBefore(deadline), "agent " + name + " did not come up: "
                             + Files.readString(temp.resolve("stderr-" + name)));
                     Thread.sleep(50);
@@ -150,9 +159,14 @@ class NodeCommandTest {
     void aControlPlaneOnlyServerRunsWithoutAKubelet() throws Exception {
         Path stdout = temp.resolve("stdout");
         Path stderr = temp.resolve("stderr");
+        int apiPort = NodeProgressTest.freePort();
         launcher = builder("server", "--k3s", standin, "--control-plane-only", "--no-workaround", "mount-propagation",
-                "--cluster-init").redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+                "--cluster-init", "--https-listen-port", Integer.toString(apiPort))
+                .redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
         awaitLine(stdout, "k3s stand-in up");
+        awaitLine(stderr, "k3s-launcher server: k3s server is ready after ");
+        assertTrue(Files.readString(stderr).contains(" (API server accepting connections on 127.0.0.1:" + apiPort
+                + ")\n"), Files.readString(stderr));
         new ProcessBuilder("kill", "-INT", Long.toString(launcher.pid())).start().waitFor();
 
         assertTrue(launcher.waitFor(20, TimeUnit.SECONDS), "launcher still running");
@@ -171,7 +185,7 @@ class NodeCommandTest {
         assertEquals(3, Files.readAllLines(record).stream().filter(line -> line.equals("start")).count());
         assertTrue(result.stderr().contains("restarting k3s in 1s (restart 1 of 2)"), result.stderr());
         assertTrue(result.stderr().contains("restarting k3s in 2s (restart 2 of 2)"), result.stderr());
-        assertTrue(result.stderr().contains("k3s agent is up (pid "), result.stderr());
+        assertTrue(result.stderr().contains("k3s agent started (pid "), result.stderr());
         assertTrue(result.stderr().contains("k3s agent ended: exit status 3"), result.stderr());
     }
 
