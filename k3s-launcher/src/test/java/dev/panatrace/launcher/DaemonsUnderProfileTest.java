@@ -12,7 +12,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -284,7 +283,8 @@ class DaemonsUnderProfileTest {
             entries.map(entry -> entry.getFileName().toString())
                     .filter(name -> name.chars().allMatch(Character::isDigit))
                     .map(Long::parseLong)
-                    .filter(pid -> commandLine(pid).contains(dir.toString()) && ProcessTable.isAlive(pid))
+                    .filter(pid -> String.join(" ", ProcessTable.commandLine(pid)).contains(dir.toString())
+                            && ProcessTable.isAlive(pid))
                     .forEach(pids::add);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -302,18 +302,9 @@ class DaemonsUnderProfileTest {
             } catch (IOException | AssertionError e) {
                 state = "gone";
             }
-            text.append("\n  ").append(pid).append(" (").append(state).append("): ").append(commandLine(pid));
+            text.append("\n  ").append(pid).append(" (").append(state).append("): ").append(String.join(" ", ProcessTable.commandLine(pid)));
         }
         return text.toString();
-    }
-
-    private static String commandLine(long pid) {
-        try {
-            return Files.readString(Path.of("/proc", Long.toString(pid), "cmdline"), StandardCharsets.UTF_8)
-                    .replace('\0', ' ').strip();
-        } catch (IOException e) {
-            return "";
-        }
     }
 
     private static boolean onPath(String program) {

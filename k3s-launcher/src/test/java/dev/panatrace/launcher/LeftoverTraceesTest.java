@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panatrace.ptrace.testing.Tracees;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -68,7 +66,7 @@ class LeftoverTraceesTest {
             assertTrue(launcher.isAlive(), "the launcher ended early");
             Optional<Long> found = launcher.descendants()
                     .map(ProcessHandle::pid)
-                    .filter(pid -> commandLine(pid).equals(commandLine))
+                    .filter(pid -> ProcessTable.commandLine(pid).equals(commandLine))
                     .findFirst();
             if (found.isPresent()) {
                 return found.get();
@@ -76,15 +74,6 @@ class LeftoverTraceesTest {
             Thread.sleep(20);
         }
         throw new AssertionError("the launcher never started " + commandLine);
-    }
-
-    private static List<String> commandLine(long pid) {
-        try {
-            String raw = Files.readString(Path.of("/proc", Long.toString(pid), "cmdline"), StandardCharsets.UTF_8);
-            return raw.isEmpty() ? List.of() : List.of(raw.split("\0"));
-        } catch (IOException e) {
-            return List.of();
-        }
     }
 
 }

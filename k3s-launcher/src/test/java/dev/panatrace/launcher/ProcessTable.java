@@ -1,8 +1,12 @@
 package dev.panatrace.launcher;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /** What /proc says about a process, for tests that check what a trace left behind. */
@@ -24,6 +28,16 @@ final class ProcessTable {
                 .orElseThrow(() -> new AssertionError("/proc/" + pid + "/status has no " + field));
     }
 
+    /** The command line of {@code pid}, one element per argument; empty when it is gone. */
+    static List<String> commandLine(long pid) {
+        try {
+            String raw = Files.readString(Path.of("/proc", Long.toString(pid), "cmdline"), StandardCharsets.UTF_8);
+            return raw.isEmpty() ? List.of() : List.of(raw.split("\0"));
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
     /** Whether {@code pid} exists and is not a zombie (a zombie has already died). */
     static boolean isAlive(long pid) {
         try {
@@ -31,8 +45,10 @@ final class ProcessTable {
             // The state follows the parenthesized command name, which may itself contain ')'.
             char state = stat.charAt(stat.lastIndexOf(')') + 2);
             return state != 'Z' && state != 'X';
-        } catch (IOException e) {
+        } catch (NoSuchFileException e) {
             return false;
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading /proc/" + pid + "/stat", e);
         }
     }
 }

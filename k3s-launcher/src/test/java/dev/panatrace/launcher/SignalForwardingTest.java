@@ -10,7 +10,6 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -72,7 +71,7 @@ class SignalForwardingTest {
         // The summary is written only when the launcher saw the command end: the signal did not kill the JVM.
         assertTrue(Files.readString(summaryFile).startsWith("{\"exitCode\": " + (128 + number) + ","),
                 Files.readString(summaryFile));
-        assertFalse(isAlive(sleeper), "sleep " + sleeper + " outlived the launcher");
+        assertFalse(ProcessTable.isAlive(sleeper), "sleep " + sleeper + " outlived the launcher");
     }
 
     @Test
@@ -90,10 +89,10 @@ class SignalForwardingTest {
         assertTrue(launcher.waitFor(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS), "launcher still running");
         assertEquals(128 + 15, launcher.exitValue());
         Instant deadline = Instant.now().plus(PROMPTLY);
-        while (isAlive(sleeper) && Instant.now().isBefore(deadline)) {
+        while (ProcessTable.isAlive(sleeper) && Instant.now().isBefore(deadline)) {
             Thread.sleep(20);
         }
-        assertFalse(isAlive(sleeper), "sleep " + sleeper + " outlived the launcher");
+        assertFalse(ProcessTable.isAlive(sleeper), "sleep " + sleeper + " outlived the launcher");
     }
 
     /** The pid of the launcher's child once it runs {@code busybox sleep}. */
@@ -105,7 +104,7 @@ class SignalForwardingTest {
             }
             Optional<Long> sleeper = launcher.children()
                     .map(ProcessHandle::pid)
-                    .filter(pid -> commandLine(pid).equals(List.of(busybox, "sleep", SLEEP_SECONDS)))
+                    .filter(pid -> ProcessTable.commandLine(pid).equals(List.of(busybox, "sleep", SLEEP_SECONDS)))
                     .findFirst();
             if (sleeper.isPresent()) {
                 return sleeper.get();
@@ -115,35 +114,8 @@ class SignalForwardingTest {
         throw new AssertionError("the launcher never started busybox sleep");
     }
 
-    private static List<String> commandLine(long pid) {
-        try {
-            String raw = Files.readString(Path.of("/proc", Long.toString(pid), "cmdline"), StandardCharsets.UTF_8);
-            return raw.isEmpty() ? List.of() : List.of(raw.split("\0"));
-        } catch (IOException e) {
-            return List.of();
-        }
-    }
-
-    /** Whether {@code pid} exists and is not a zombie (a zombie has already died). */
-    private static boolean isAlive(long pid) throws IOException {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            // The state follows the parenthesized command name, which may itself contain ')'.
-            char state = stat.charAt(stat.lastIndexOf(')') + 2);
-            return state != 'Z' && state != 'X';
-        } catch (NoSuchFileException e) {
-            return false;
-        }
-    }
-
     private static boolean ignores(long pid, int signal) throws IOException {
-        String ignored = Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream()
-                .filter(line -> line.startsWith("SigIgn:"))
-                .findFirst()
-                .orElseThrow()
-                .substring("SigIgn:".length())
-                .strip();
-        return (Long.parseUnsignedLong(ignored, 16) & (1L << (signal - 1))) != 0;
+        return (Long.parseUnsignedLong(ProcessTable.statusField(pid, "SigIgn"), 16) & (1L << (signal - 1))) != 0;
     }
 
     private void send(String signal, long pid) throws IOException, InterruptedException {
