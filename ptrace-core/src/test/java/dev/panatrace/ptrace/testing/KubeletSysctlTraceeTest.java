@@ -3,7 +3,6 @@ package dev.panatrace.ptrace.testing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -12,12 +11,12 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -31,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(120)
 class KubeletSysctlTraceeTest {
     private static final String TRACED_ENV = "PANATRACE_SYSCTL_TRACED";
-    private static final long RUN_TIMEOUT_SECONDS = 30;
+    private static final Duration RUN_TIMEOUT = Duration.ofSeconds(30);
     /** Passed explicitly so that the expected output does not depend on the CPU count. */
     private static final int CONNTRACK_MAX = 262144;
 
@@ -303,31 +302,15 @@ class KubeletSysctlTraceeTest {
     }
 
     /** Runs the tracee with these environment variables added; PANATRACE_SYSCTL_TRACED is never inherited. */
-    private ProcessResult run(Map<String, String> env, String... args) {
+    private static ProcessResult run(Map<String, String> env, String... args) {
         List<String> command = new ArrayList<>();
         command.add(Tracees.go("kubeletsysctl").toString());
         command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command)
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        // Never inherit the variable that allows writing /proc/sys.
-        builder.environment().remove(TRACED_ENV);
-        builder.environment().putAll(env);
-        try {
-            Path stdout = Files.createTempFile(temp, "stdout", "");
-            Path stderr = Files.createTempFile(temp, "stderr", "");
-            Process process = builder.redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
-            try {
-                assertTrue(process.waitFor(RUN_TIMEOUT_SECONDS, TimeUnit.SECONDS), command + " did not exit");
-            } finally {
-                process.destroyForcibly();
-            }
-            return new ProcessResult(process.exitValue(), Files.readString(stdout), Files.readString(stderr));
-        } catch (IOException e) {
-            throw new UncheckedIOException("running " + command, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while running " + command, e);
-        }
+        return Tracees.runUntraced(RUN_TIMEOUT, command, environment -> {
+            // Never inherit the variable that allows writing /proc/sys.
+            environment.remove(TRACED_ENV);
+            environment.putAll(env);
+        });
     }
 
     private static Map<String, Integer> ordered(Object... keysAndValues) {

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assertions;
@@ -164,13 +165,25 @@ public final class Tracees {
      * @return its exit code and output
      */
     public static ProcessResult runUntraced(Duration timeout, List<String> command) {
+        return runUntraced(timeout, command, environment -> { });
+    }
+
+    /**
+     * As {@link #runUntraced(Duration, List)}, with the environment changed first.
+     *
+     * @param environment changes the command's environment, a copy of this JVM's
+     */
+    public static ProcessResult runUntraced(Duration timeout, List<String> command,
+                                            Consumer<Map<String, String>> environment) {
         Path stdout = null;
         Path stderr = null;
         Process process = null;
         try {
             stdout = Files.createTempFile("tracee-", ".stdout");
             stderr = Files.createTempFile("tracee-", ".stderr");
-            process = new ProcessBuilder(command)
+            ProcessBuilder builder = new ProcessBuilder(command);
+            environment.accept(builder.environment());
+            process = builder
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectOutput(stdout.toFile())
                     .redirectError(stderr.toFile())
