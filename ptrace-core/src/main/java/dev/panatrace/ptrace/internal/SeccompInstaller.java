@@ -1,17 +1,11 @@
 package dev.panatrace.ptrace.internal;
 
 import dev.panatrace.ptrace.Arch;
-import dev.panatrace.ptrace.Errno;
 import dev.panatrace.ptrace.ErrnoException;
 import dev.panatrace.ptrace.Registers;
-import dev.panatrace.ptrace.Signals;
-import dev.panatrace.ptrace.WaitStatus;
 
-import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * Installs the seccomp filter into the stopped spawn trampoline, before it execs the target, by injecting
@@ -89,15 +83,7 @@ final class SeccompInstaller {
     }
 
     private static boolean hasCapability(int pid, int capability) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc", Integer.toString(pid), "status"))) {
-                if (line.startsWith("CapEff:")) {
-                    return (Long.parseUnsignedLong(line.substring(7).trim(), 16) & (1L << capability)) != 0;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return false;
-        }
-        return false;
+        return ProcStatus.of(pid).filter(status -> (status.effectiveCapabilities() & (1L << capability)) != 0)
+                .isPresent();
     }
 }

@@ -682,33 +682,13 @@ public final class TraceLoop implements TraceSession {
      * does not say, which no tracee is.
      */
     private static int creatorOf(int tid) {
-        int tgid = 0;
-        int ppid = 0;
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc", Integer.toString(tid), "status"))) {
-                if (line.startsWith("Tgid:")) {
-                    tgid = Integer.parseInt(line.substring(5).trim());
-                } else if (line.startsWith("PPid:")) {
-                    ppid = Integer.parseInt(line.substring(5).trim());
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return 0;
-        }
-        return tgid != 0 && tgid != tid ? tgid : ppid;
+        return ProcStatus.of(tid).map(status -> status.tgid() != 0 && status.tgid() != tid ? status.tgid()
+                : status.ppid()).orElse(0);
     }
 
+    /** The process of {@code tid}; a task already gone counts as its own process. */
     private static int tgidOf(int tid) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc", Integer.toString(tid), "status"))) {
-                if (line.startsWith("Tgid:")) {
-                    return Integer.parseInt(line.substring(5).trim());
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            // Gone already: treat it as its own process.
-        }
-        return tid;
+        return ProcStatus.of(tid).map(ProcStatus::tgid).filter(tgid -> tgid != 0).orElse(tid);
     }
 
     private void onExec(ThreadState t) {

@@ -1,7 +1,6 @@
 package dev.panatrace.ptrace.internal.ffm;
 
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
