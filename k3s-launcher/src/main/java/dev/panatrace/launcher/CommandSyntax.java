@@ -214,6 +214,24 @@ final class CommandSyntax {
         return flags;
     }
 
+    /**
+     * An option's value as a whole number of at least {@code least}.
+     *
+     * @throws UsageException naming the option, for text that is not a number or one too small
+     */
+    static int wholeNumber(String option, String value, int least) {
+        int number;
+        try {
+            number = Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new UsageException(option + " wants a whole number, got '" + value + "'");
+        }
+        if (number < least) {
+            throw new UsageException(option + " wants " + least + " or more, got " + number);
+        }
+        return number;
+    }
+
     /** The --help text. */
     String help() {
         StringBuilder out = new StringBuilder();

@@ -45,9 +45,9 @@ final class NodeOptions {
                         + "replaced by copies (default: /opt/cni/bin).", value -> cniBinDir = Path.of(value))
                 .option("--max-restarts", "N", "Restart k3s up to N times when it dies on its own, waiting 1 s, 2 s, "
                         + "4 s... (at most 30 s) in between (default: 0).",
-                        value -> maxRestarts = number("--max-restarts", value, 0))
+                        value -> maxRestarts = CommandSyntax.wholeNumber("--max-restarts", value, 0))
                 .option("--status-interval", "SECONDS", "How often to print how long k3s has been up (default: 60).",
-                        value -> statusIntervalSeconds = number("--status-interval", value, 1))
+                        value -> statusIntervalSeconds = CommandSyntax.wholeNumber("--status-interval", value, 1))
                 .option("--trace-log", "FILE", "Write one line per rewritten path to FILE.",
                         value -> traceLog = Path.of(value));
         fakeFs.addTo(syntax);
@@ -62,19 +62,6 @@ final class NodeOptions {
                 .exitStatus("2", "usage error, " + usageErrors)
                 .exitStatus("125", "the trace could not be started or failed")
                 .exitStatus("127", "k3s was not found");
-    }
-
-    private static int number(String option, String value, int least) {
-        int number;
-        try {
-            number = Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            throw new UsageException(option + " wants a whole number, got '" + value + "'");
-        }
-        if (number < least) {
-            throw new UsageException(option + " wants " + least + " or more, got " + number);
-        }
-        return number;
     }
 
     /**

@@ -68,7 +68,7 @@ final class RunCommand implements Subcommand {
                         value -> mode = lowerCaseConstant(TraceMode.class, "--mode", value))
                 .option("--cpu", "N", "Pin the tracer and the command to CPU N. Fastest for single-threaded programs "
                         + "with many intercepted syscalls (no cross-CPU wake-ups); it also serializes a multithreaded "
-                        + "one.", value -> cpu = cpuNumber(value))
+                        + "one.", value -> cpu = CommandSyntax.wholeNumber("--cpu", value, 0))
                 .option("--trace-log", "FILE", "Write one line per rewritten path to FILE: 'tid syscall original -> "
                         + "new = result', bytes outside '!'..'~' and the backslash written as \\xNN.",
                         file -> traceLog = Path.of(file))
@@ -104,14 +104,6 @@ final class RunCommand implements Subcommand {
         }
         throw new UsageException("Invalid value for option '" + option + "': expected " + String.join(" or ", names)
                 + ", got '" + value + "'");
-    }
-
-    private static int cpuNumber(String value) {
-        try {
-            return Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            throw new UsageException("--cpu wants a CPU number, got '" + value + "'");
-        }
     }
 
     @Override
