@@ -12,13 +12,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -126,7 +132,7 @@ class TracerTest {
     static final class OneFileRedirect implements TraceHandler {
         final byte[] from;
         final byte[] to;
-        final java.util.concurrent.atomic.AtomicInteger rewrites = new java.util.concurrent.atomic.AtomicInteger();
+        final AtomicInteger rewrites = new AtomicInteger();
 
         OneFileRedirect(String from, Path to) {
             this.from = from.getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -145,7 +151,7 @@ class TracerTest {
 
         @Override
         public EntryAction onSyscallEntry(Syscall call) {
-            if (java.util.Arrays.equals(call.readString(1), from)) {
+            if (Arrays.equals(call.readString(1), from)) {
                 call.replaceString(1, to);
                 rewrites.incrementAndGet();
             }
@@ -185,11 +191,11 @@ class TracerTest {
 
     @Test
     void aThrowingHandlerLeavesSyscallsUnmodifiedAndIsReportedOnce() throws Exception {
-        List<java.util.logging.LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
-        java.util.logging.Logger jul = java.util.logging.Logger.getLogger("dev.panatrace.ptrace");
-        java.util.logging.Handler capture = new java.util.logging.Handler() {
+        List<LogRecord> records = new CopyOnWriteArrayList<>();
+        Logger jul = Logger.getLogger("dev.panatrace.ptrace");
+        Handler capture = new Handler() {
             @Override
-            public void publish(java.util.logging.LogRecord record) {
+            public void publish(LogRecord record) {
                 records.add(record);
             }
 
@@ -224,7 +230,7 @@ class TracerTest {
                     busybox + " cat " + file + "; " + busybox + " cat " + file));
             assertEquals("unchanged\nunchanged\n", traced.stdout(), traced.stderr());
             assertEquals(0, traced.status().shellStatus());
-            List<java.util.logging.LogRecord> failures = records.stream()
+            List<LogRecord> failures = records.stream()
                     .filter(r -> r.getThrown() instanceof IllegalStateException).toList();
             assertEquals(1, failures.size(), "reported once: " + records);
             assertTrue(failures.get(0).getMessage().contains("openat"), failures.get(0).getMessage());
@@ -242,7 +248,7 @@ class TracerTest {
         long close = table.numberOf("close");
         long getpid = table.numberOf("getpid");
         int fDupfdCloexec = 1030;
-        java.util.concurrent.atomic.AtomicInteger moved = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger moved = new AtomicInteger();
         Set<Long> pids = ConcurrentHashMap.newKeySet();
         // Each open of the file gets its descriptor moved to 1000 or above, as procsys will do.
         TraceHandler mover = new TraceHandler() {
@@ -253,7 +259,7 @@ class TracerTest {
 
             @Override
             public EntryAction onSyscallEntry(Syscall call) {
-                return java.util.Arrays.equals(call.readString(1), path) ? EntryAction.OBSERVE_EXIT : EntryAction.CONTINUE;
+                return Arrays.equals(call.readString(1), path) ? EntryAction.OBSERVE_EXIT : EntryAction.CONTINUE;
             }
 
             @Override
@@ -294,8 +300,8 @@ class TracerTest {
         byte[] path = file.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
         SyscallTable table = SyscallTable.of(Arch.current());
         for (TraceMode mode : TraceMode.values()) {
-            java.util.concurrent.atomic.AtomicInteger watchedWrites = new java.util.concurrent.atomic.AtomicInteger();
-            java.util.concurrent.atomic.AtomicInteger otherWrites = new java.util.concurrent.atomic.AtomicInteger();
+            AtomicInteger watchedWrites = new AtomicInteger();
+            AtomicInteger otherWrites = new AtomicInteger();
             // Opens of the file get their descriptor moved to 1000 or above; writes there are watched.
             TraceHandler watcher = new TraceHandler() {
                 @Override
@@ -309,7 +315,7 @@ class TracerTest {
                         (call.arg(0) >= 1000 ? watchedWrites : otherWrites).incrementAndGet();
                         return EntryAction.CONTINUE;
                     }
-                    return java.util.Arrays.equals(call.readString(1), path) ? EntryAction.OBSERVE_EXIT
+                    return Arrays.equals(call.readString(1), path) ? EntryAction.OBSERVE_EXIT
                             : EntryAction.CONTINUE;
                 }
 
@@ -338,8 +344,8 @@ class TracerTest {
         Path file = tmp.resolve("watched");
         byte[] path = file.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
         for (TraceMode mode : TraceMode.values()) {
-            java.util.concurrent.atomic.AtomicInteger watched = new java.util.concurrent.atomic.AtomicInteger();
-            java.util.concurrent.atomic.AtomicInteger others = new java.util.concurrent.atomic.AtomicInteger();
+            AtomicInteger watched = new AtomicInteger();
+            AtomicInteger others = new AtomicInteger();
             long[] fd = {-1};
             // The file's descriptor, whatever its number, is watched from its open on.
             TraceHandler watcher = new TraceHandler() {
@@ -359,7 +365,7 @@ class TracerTest {
                         (call.arg(0) == fd[0] ? watched : others).incrementAndGet();
                         return EntryAction.CONTINUE;
                     }
-                    return java.util.Arrays.equals(call.readString(1), path) ? EntryAction.OBSERVE_EXIT
+                    return Arrays.equals(call.readString(1), path) ? EntryAction.OBSERVE_EXIT
                             : EntryAction.CONTINUE;
                 }
 
@@ -559,7 +565,7 @@ class TracerTest {
     /** Traces a command in seccomp mode and prints the mode the engine ended up in. Run in a child JVM. */
     public static final class TraceAndReportMode {
         public static void main(String[] args) throws Exception {
-            java.util.concurrent.atomic.AtomicInteger seen = new java.util.concurrent.atomic.AtomicInteger();
+            AtomicInteger seen = new AtomicInteger();
             TraceHandler counter = new TraceHandler() {
                 @Override
                 public EntryAction onSyscallEntry(Syscall call) {

@@ -1,6 +1,7 @@
 package dev.panatrace.ptrace.paths;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.quicktheories.api.Pair;
 import org.quicktheories.core.Gen;
 import org.quicktheories.generators.Generate;
@@ -37,7 +38,7 @@ final class PathGenerators {
     }
 
     static byte[] concat(byte[] first, byte[] second) {
-        byte[] joined = java.util.Arrays.copyOf(first, first.length + second.length);
+        byte[] joined = Arrays.copyOf(first, first.length + second.length);
         System.arraycopy(second, 0, joined, first.length, second.length);
         return joined;
     }
