@@ -17,21 +17,28 @@ public final class Main {
 
     private static final String NAME = "k3s-launcher";
 
-    private record Entry(String name, String summary, Supplier<Subcommand> make) {}
+    /**
+     * One subcommand: its name, its line in the help, whether it traces, and how to make it.
+     *
+     * @param traces whether the command traces (doctor does, to probe), so that the engine's native calls
+     *     are worth linking while it parses
+     */
+    private record Entry(String name, String summary, boolean traces, Supplier<Subcommand> make) {}
 
     private static final List<Entry> COMMANDS = List.of(
-            new Entry(TraceCommand.NAME, "Runs a command under the engine and counts its syscalls.", TraceCommand::new),
+            new Entry(TraceCommand.NAME, "Runs a command under the engine and counts its syscalls.", true,
+                    TraceCommand::new),
             new Entry(RunCommand.NAME, "Runs a command with paths redirected, a virtual /proc/sys or a disguised "
-                    + "file system.", RunCommand::new),
-            new Entry(ServerCommand.NAME, "Runs 'k3s server' under the engine with the sandbox workarounds.",
+                    + "file system.", true, RunCommand::new),
+            new Entry(ServerCommand.NAME, "Runs 'k3s server' under the engine with the sandbox workarounds.", true,
                     ServerCommand::new),
             new Entry(AgentCommand.NAME, "Runs 'k3s agent', a worker, under the engine with the sandbox "
-                    + "workarounds.", AgentCommand::new),
-            new Entry(PlanCommand.NAME, "Prints what 'server' or 'agent' would run here, running nothing.",
+                    + "workarounds.", true, AgentCommand::new),
+            new Entry(PlanCommand.NAME, "Prints what 'server' or 'agent' would run here, running nothing.", false,
                     PlanCommand::new),
-            new Entry(DoctorCommand.NAME, "Checks this machine for running k3s under the launcher.",
+            new Entry(DoctorCommand.NAME, "Checks this machine for running k3s under the launcher.", true,
                     DoctorCommand::new),
-            new Entry(SysctlCommand.NAME, "Prints what a profile serves as the /proc/sys of traced programs.",
+            new Entry(SysctlCommand.NAME, "Prints what a profile serves as the /proc/sys of traced programs.", false,
                     SysctlCommand::new));
 
     private Main() {}
@@ -42,8 +49,6 @@ public final class Main {
      * @param args the command-line arguments
      */
     public static void main(String[] args) {
-        // Most commands trace: the engine links its native calls (tens of ms) while this thread parses.
-        Thread.ofPlatform().name("panatrace-prepare").daemon().start(Tracer::prepare);
         PrintWriter out = new PrintWriter(System.out);
         PrintWriter err = new PrintWriter(System.err, true);
         int status = execute(Arrays.asList(args), out, err);
@@ -78,6 +83,10 @@ public final class Main {
             }
             Entry entry = COMMANDS.stream().filter(command -> command.name().equals(rest.getFirst())).findFirst()
                     .orElseThrow(() -> new UsageException("unknown command '" + rest.getFirst() + "'"));
+            if (entry.traces()) {
+                // The engine links its native calls (tens of ms) while this thread parses and sets up.
+                Thread.ofPlatform().name("panatrace-prepare").daemon().start(Tracer::prepare);
+            }
             Subcommand command = entry.make().get();
             CommandSyntax syntax = command.syntax();
             where = syntax.name();
