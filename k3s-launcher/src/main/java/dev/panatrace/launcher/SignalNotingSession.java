@@ -1,6 +1,7 @@
 package dev.panatrace.launcher;
 
 import dev.panatrace.ptrace.ExitStatus;
+import dev.panatrace.ptrace.MemoryAccess;
 import dev.panatrace.ptrace.TraceMode;
 import dev.panatrace.ptrace.TraceSession;
 import dev.panatrace.ptrace.TraceStats;
@@ -73,6 +74,16 @@ final class SignalNotingSession implements TraceSession {
     @Override
     public TraceMode mode() {
         return session.mode();
+    }
+
+    @Override
+    public MemoryAccess memoryReads() {
+        return session.memoryReads();
+    }
+
+    @Override
+    public MemoryAccess memoryWrites() {
+        return session.memoryWrites();
     }
 
     @Override

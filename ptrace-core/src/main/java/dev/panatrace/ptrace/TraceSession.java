@@ -57,6 +57,15 @@ public interface TraceSession extends AutoCloseable {
      */
     TraceMode mode();
 
+    /**
+     * {@return how the engine reads tracee memory: the way it started with, or where the kernel refused
+     * that one, the way it moved to} See {@link MemoryAccess}.
+     */
+    MemoryAccess memoryReads();
+
+    /** {@return how the engine writes tracee memory, as {@link #memoryReads()} for writes} */
+    MemoryAccess memoryWrites();
+
     /** {@return counters so far} */
     TraceStats stats();
 

@@ -60,6 +60,7 @@ public final class Tracer {
         private TraceMode mode = TraceMode.SECCOMP;
         private Duration waitSpin = DEFAULT_WAIT_SPIN;
         private int cpu = -1;
+        private MemoryAccess memoryAccess = MemoryAccess.PROCESS_VM;
         private Path stdin;
         private Path stdout;
         private Path stderr;
@@ -119,6 +120,19 @@ public final class Tracer {
                         + Runtime.getRuntime().availableProcessors() + ")");
             }
             this.cpu = cpu;
+            return this;
+        }
+
+        /**
+         * Sets the first way the engine tries to read and write tracee memory (default
+         * {@link MemoryAccess#PROCESS_VM}, the fastest). It still moves down the list where the kernel
+         * refuses that way; a later way here only skips the faster ones, for instance to test them.
+         *
+         * @param first the first way to try
+         * @return this builder
+         */
+        public Builder memoryAccess(MemoryAccess first) {
+            this.memoryAccess = Objects.requireNonNull(first, "first");
             return this;
         }
 
@@ -190,7 +204,7 @@ public final class Tracer {
             if (command.isEmpty()) {
                 throw new IllegalArgumentException("empty command");
             }
-            return TraceLoop.spawn(handler, new TraceLoop.Options(mode, waitSpin, cpu), List.copyOf(command),
+            return TraceLoop.spawn(handler, new TraceLoop.Options(mode, waitSpin, cpu, memoryAccess), List.copyOf(command),
                     environment, directory,
                     new Spawner.Redirects(stdin, stdout, stderr));
         }
@@ -207,7 +221,7 @@ public final class Tracer {
          * @throws TraceFailedException if it cannot be attached
          */
         public TraceSession attach(int pid) {
-            return TraceLoop.attach(handler, new TraceLoop.Options(TraceMode.SYSCALL, waitSpin, cpu), pid);
+            return TraceLoop.attach(handler, new TraceLoop.Options(TraceMode.SYSCALL, waitSpin, cpu, memoryAccess), pid);
         }
     }
 }

@@ -14,6 +14,8 @@ import java.lang.foreign.MemorySegment;
 public final class Ptrace {
     private Ptrace() {}
 
+    public static final int PEEKDATA = 2;
+    public static final int POKEDATA = 5;
     public static final int CONT = 7;
     public static final int DETACH = 17;
     public static final int SYSCALL = 24;
@@ -97,6 +99,8 @@ public final class Ptrace {
 
     static String name(int request) {
         return "ptrace(" + switch (request) {
+            case PEEKDATA -> "PTRACE_PEEKDATA";
+            case POKEDATA -> "PTRACE_POKEDATA";
             case CONT -> "PTRACE_CONT";
             case DETACH -> "PTRACE_DETACH";
             case SYSCALL -> "PTRACE_SYSCALL";

@@ -39,7 +39,7 @@ final class SeccompInstaller {
         saved = loop.registersOf(tid);
         // The trampoline stopped itself with kill(2): it sits just after a syscall instruction.
         syscallAddress = saved.instructionPointer() - SyscallInstruction.length(arch);
-        byte[] code = loop.memory().read(tid, syscallAddress, SyscallInstruction.length(arch));
+        byte[] code = loop.memory().read(tid, thread.process.pid, syscallAddress, SyscallInstruction.length(arch));
         if (!SyscallInstruction.matches(arch, code)) {
             throw new IllegalStateException("the trampoline is not stopped after a syscall instruction");
         }
@@ -55,8 +55,8 @@ final class SeccompInstaller {
             if (16 + program.length > PAGE * 2) {
                 throw new IllegalStateException("seccomp program of " + program.length + " bytes is too large");
             }
-            loop.memory().write(tid, base, fprog);
-            loop.memory().write(tid, base + 16, program);
+            loop.memory().write(tid, thread.process.pid, base, fprog);
+            loop.memory().write(tid, thread.process.pid, base + 16, program);
             if (!hasCapability(tid, CAP_SYS_ADMIN)) {
                 // Needed to install a filter without CAP_SYS_ADMIN; it also disables setuid, so only then.
                 check("prctl(PR_SET_NO_NEW_PRIVS)", inject(loop.table().numberOf("prctl"), PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0));

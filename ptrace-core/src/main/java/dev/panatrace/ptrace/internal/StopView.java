@@ -171,22 +171,22 @@ final class StopView implements Syscall, Tracee {
 
     @Override
     public byte[] read(long address, int length) {
-        return memory.read(current().tid, address, length);
+        return memory.read(current().tid, current().process.pid, address, length);
     }
 
     @Override
     public byte[] readCString(long address, int maxLength) {
-        return memory.readCString(current().tid, address, maxLength);
+        return memory.readCString(current().tid, current().process.pid, address, maxLength);
     }
 
     @Override
     public void write(long address, byte[] bytes) {
-        memory.write(current().tid, address, bytes);
+        memory.write(current().tid, current().process.pid, address, bytes);
     }
 
     @Override
     public byte[] readString(int index) {
-        return memory.readCString(current().tid, arg(index), PATH_MAX - 1);
+        return memory.readCString(current().tid, current().process.pid, arg(index), PATH_MAX - 1);
     }
 
     @Override
@@ -209,7 +209,7 @@ final class StopView implements Syscall, Tracee {
         }
         long address = loop.scratchSlot(t) + (long) replaced * PATH_MAX;
         byte[] withNul = Arrays.copyOf(value, value.length + 1);
-        memory.write(t.tid, address, withNul);
+        memory.write(t.tid, t.process.pid, address, withNul);
         originals[2 * replaced] = index;
         originals[2 * replaced + 1] = registers().arg(index);
         replaced++;

@@ -108,7 +108,7 @@ final class SyscallInjector {
                 loop.tgkill(thread.process.pid, thread.tid, signal);
                 continue;
             }
-            loop.memory().write(thread.tid, slot, Arrays.copyOf(siginfo, 128));
+            loop.memory().write(thread.tid, thread.process.pid, slot, Arrays.copyOf(siginfo, 128));
             long r = runOnce(thread, base, syscallAddress, loop.table().numberOf("rt_tgsigqueueinfo"),
                     new long[] {thread.process.pid, thread.tid, signal, slot}, held);
             loop.setRegisters(thread.tid, base);

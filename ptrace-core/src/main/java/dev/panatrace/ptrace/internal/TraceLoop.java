@@ -6,6 +6,7 @@ import dev.panatrace.ptrace.EntryAction;
 import dev.panatrace.ptrace.Errno;
 import dev.panatrace.ptrace.ErrnoException;
 import dev.panatrace.ptrace.ExitStatus;
+import dev.panatrace.ptrace.MemoryAccess;
 import dev.panatrace.ptrace.Registers;
 import dev.panatrace.ptrace.Signals;
 import dev.panatrace.ptrace.Stop;
@@ -103,7 +104,7 @@ public final class TraceLoop implements TraceSession {
     private MemorySegment iovec;
     private MemorySegment regsBuffer;
     private MemorySegment siginfo;
-    private TraceeMemory memory;
+    private volatile TraceeMemory memory;
     private StopView view;
     private int rootPid;
     private ExitStatus rootStatus;
@@ -121,9 +122,14 @@ public final class TraceLoop implements TraceSession {
 
     /**
      * How a trace runs. @param mode how syscalls stop @param waitSpin how long to poll before blocking
-     * in waitpid @param cpu the CPU to pin the tracer and the spawned command to, or -1
+     * in waitpid @param cpu the CPU to pin the tracer and the spawned command to, or -1 @param memoryAccess
+     * the first way to try for tracee memory
      */
-    public record Options(TraceMode mode, Duration waitSpin, int cpu) {}
+    public record Options(TraceMode mode, Duration waitSpin, int cpu, MemoryAccess memoryAccess) {
+        Options withMode(TraceMode newMode) {
+            return new Options(newMode, waitSpin, cpu, memoryAccess);
+        }
+    }
 
     private TraceLoop(TraceHandler handler, Options options) {
         this.handler = handler;
@@ -160,7 +166,7 @@ public final class TraceLoop implements TraceSession {
     public static TraceSession attach(TraceHandler handler, Options options, int pid) {
         // A filter would outlive the detach, and an untraced RET_TRACE fails the syscall: attach stops at
         // every syscall.
-        TraceLoop loop = new TraceLoop(handler, new Options(TraceMode.SYSCALL, options.waitSpin(), options.cpu()));
+        TraceLoop loop = new TraceLoop(handler, options.withMode(TraceMode.SYSCALL));
         loop.start(() -> loop.runAttached(pid));
         return loop;
     }
@@ -172,7 +178,11 @@ public final class TraceLoop implements TraceSession {
                     pin(a, options.cpu());
                 }
                 allocate(a);
-                body.run();
+                try {
+                    body.run();
+                } finally {
+                    memory.close();
+                }
             } catch (Throwable t) {
                 TraceEvents.error("engine", "", t);
                 started.completeExceptionally(t);
@@ -210,7 +220,7 @@ public final class TraceLoop implements TraceSession {
         iovec = a.allocate(16, 8);
         regsBuffer = a.allocate(Registers.size(arch), 16);
         siginfo = a.allocate(128, 8);
-        memory = new TraceeMemory(a);
+        memory = new TraceeMemory(a, options.memoryAccess());
         view = new StopView(this, arch, table, memory);
         injector = new SyscallInjector(this);
     }
@@ -461,7 +471,9 @@ public final class TraceLoop implements TraceSession {
     private void finishEntry(ThreadState t, boolean exitNeeded) {
         if (mode == TraceMode.SECCOMP) {
             t.inSyscall = exitNeeded;
-            t.extraEntryStop = exitNeeded && seccompStopFirst;
+            // Where the seccomp stop comes first, a syscall-entry stop follows it, unless the syscall was
+            // skipped: then the kernel (Linux before 4.8, gVisor) goes straight to the exit.
+            t.extraEntryStop = exitNeeded && seccompStopFirst && !t.skip;
         }
         resume(t, 0);
     }
@@ -611,7 +623,7 @@ public final class TraceLoop implements TraceSession {
 
     private void onNewTracee(ThreadState parent, int event) {
         int newTid = (int) Ptrace.eventMessage(parent.tid, word);
-        long flags = event == Ptrace.EVENT_CLONE ? cloneFlags(parent.tid) : 0;
+        long flags = event == Ptrace.EVENT_CLONE ? cloneFlags(parent) : 0;
         boolean sameProcess = (flags & CLONE_THREAD) != 0;
         boolean sharesMemory = event == Ptrace.EVENT_VFORK || (flags & CLONE_VM) != 0;
         observe(switch (event) {
@@ -628,11 +640,11 @@ public final class TraceLoop implements TraceSession {
         resume(parent, 0);
     }
 
-    private long cloneFlags(int tid) {
-        Registers regs = registersOf(tid);
+    private long cloneFlags(ThreadState t) {
+        Registers regs = registersOf(t.tid);
         long nr = regs.syscallNumber();
         if (table.name((int) nr).equals("clone3")) {
-            byte[] args = memory.read(tid, regs.arg(0), 8);
+            byte[] args = memory.read(t.tid, t.process.pid, regs.arg(0), 8);
             return MemorySegment.ofArray(args).get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
         }
         return regs.arg(0);
@@ -712,6 +724,7 @@ public final class TraceLoop implements TraceSession {
             t.process.space.free(t.slot);
         }
         t.process.space = new AddressSpace();
+        memory.forget(t.process.pid);
         t.slot = -1;
         t.replaced = null;
         observe(new Stop.Exec(t.tid, formerTid));
@@ -789,6 +802,7 @@ public final class TraceLoop implements TraceSession {
             // The leader's exit is reported last in its group: the process is gone.
             processes.remove(t.process.pid);
             livePids.remove(t.process.pid);
+            memory.forget(t.process.pid);
             if (t.tid == rootPid) {
                 rootStatus = status;
             }
@@ -835,7 +849,7 @@ public final class TraceLoop implements TraceSession {
                 || ws.event() == Ptrace.EVENT_CLONE) {
             int newTid = (int) Ptrace.eventMessage(t.tid, word);
             if (!threads.containsKey(newTid)) {
-                adopt(newTid, t, ws.event() == Ptrace.EVENT_CLONE && (cloneFlags(t.tid) & CLONE_THREAD) != 0, false);
+                adopt(newTid, t, ws.event() == Ptrace.EVENT_CLONE && (cloneFlags(t) & CLONE_THREAD) != 0, false);
             }
         }
         threads.remove(t.tid);
@@ -943,8 +957,8 @@ public final class TraceLoop implements TraceSession {
             MemorySegment h = MemorySegment.ofArray(header);
             h.set(ValueLayout.JAVA_SHORT_UNALIGNED, 0, (short) filter.length());
             h.set(ValueLayout.JAVA_LONG_UNALIGNED, 8, fprog + 16);
-            memory.write(t.tid, fprog, header);
-            memory.write(t.tid, fprog + 16, program);
+            memory.write(t.tid, t.process.pid, fprog, header);
+            memory.write(t.tid, t.process.pid, fprog + 16, program);
             long r = injectAtExit(t, current, table.numberOf("seccomp"),
                     new long[] {SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, fprog});
             if (r != 0) {
@@ -962,7 +976,7 @@ public final class TraceLoop implements TraceSession {
     /** Runs a syscall for a handler, at a syscall-exit stop. */
     long injectAtExit(ThreadState t, Registers current, long nr, long[] args) {
         long syscallAddress = current.instructionPointer() - SyscallInstruction.length(arch);
-        byte[] code = memory.read(t.tid, syscallAddress, SyscallInstruction.length(arch));
+        byte[] code = memory.read(t.tid, t.process.pid, syscallAddress, SyscallInstruction.length(arch));
         if (!SyscallInstruction.matches(arch, code)) {
             throw new IllegalStateException("no syscall instruction before the instruction pointer (0x"
                     + Long.toHexString(current.instructionPointer()) + "); after an execve there is none");
@@ -1162,6 +1176,18 @@ public final class TraceLoop implements TraceSession {
     @Override
     public TraceMode mode() {
         return mode;
+    }
+
+    @Override
+    public MemoryAccess memoryReads() {
+        TraceeMemory m = memory;
+        return m == null ? options.memoryAccess() : m.reads();
+    }
+
+    @Override
+    public MemoryAccess memoryWrites() {
+        TraceeMemory m = memory;
+        return m == null ? options.memoryAccess() : m.writes();
     }
 
     @Override

@@ -23,7 +23,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * {@link #errno()}. The typed layer ({@code Ptrace}, {@code TraceeMemory}) turns them into exceptions.
  *
  * <p>Raw ptrace differs from glibc's wrapper only for PTRACE_PEEK*, which store the word at {@code data}
- * instead of returning it; the engine does not use them.
+ * instead of returning it (so -1 is never ambiguous).
  */
 public final class LibC {
     private LibC() {}
@@ -50,6 +50,11 @@ public final class LibC {
     private static final long SYS_KILL = TABLE.numberOf("kill");
     private static final long SYS_TGKILL = TABLE.numberOf("tgkill");
     private static final long SYS_SCHED_SETAFFINITY = TABLE.numberOf("sched_setaffinity");
+    private static final long SYS_OPENAT = TABLE.numberOf("openat");
+    private static final long SYS_PREAD64 = TABLE.numberOf("pread64");
+    private static final long SYS_PWRITE64 = TABLE.numberOf("pwrite64");
+    private static final long SYS_CLOSE = TABLE.numberOf("close");
+    private static final int AT_FDCWD = -100;
 
     /**
      * Where errno lies in the capture segment, found by walking the struct's members (padding included):
@@ -103,6 +108,23 @@ public final class LibC {
 
     public static long processVmWritev(int pid, MemorySegment local, long liovcnt, MemorySegment remote, long riovcnt) {
         return syscall(SYS_PROCESS_VM_WRITEV, pid, local.address(), liovcnt, remote.address(), riovcnt);
+    }
+
+    /** openat(AT_FDCWD, path, flags): {@code path} is a NUL-terminated string. */
+    public static int open(MemorySegment path, int flags) {
+        return (int) syscall(SYS_OPENAT, AT_FDCWD, path.address(), flags, 0, 0);
+    }
+
+    public static long pread(int fd, MemorySegment buffer, long length, long offset) {
+        return syscall(SYS_PREAD64, fd, buffer.address(), length, offset, 0);
+    }
+
+    public static long pwrite(int fd, MemorySegment buffer, long length, long offset) {
+        return syscall(SYS_PWRITE64, fd, buffer.address(), length, offset, 0);
+    }
+
+    public static int close(int fd) {
+        return (int) syscall(SYS_CLOSE, fd, 0, 0, 0, 0);
     }
 
     public static int kill(int pid, int sig) {
