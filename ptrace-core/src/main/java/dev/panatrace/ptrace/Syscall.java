@@ -69,15 +69,19 @@ public interface Syscall {
 
     /**
      * Runs syscall {@code number} with {@code args} in this thread, now, and returns its result (or
-     * -errno); the thread's registers, including changes made in this stop, are kept. Exit stops only,
-     * where the thread has just left a syscall instruction. A signal that arrives meanwhile is held
-     * and delivered after, with its siginfo; an injected syscall interrupted by one is run again.
+     * -errno); the thread's registers, including changes made in this stop, are kept. Exit stops only.
+     * A signal that arrives meanwhile is held and delivered after, with its siginfo; an injected syscall
+     * interrupted by one is run again.
+     *
+     * <p>The syscall runs at a {@code syscall} instruction the engine wrote into its scratch memory (with
+     * {@link TraceHandler#usesScratchMemory()}), else at the one the thread just left if the bytes there
+     * are one, else at one in the vDSO: never at an address merely assumed to hold one, since gVisor's
+     * systrap platform rewrites syscall sites.
      *
      * @param number the syscall number
      * @param args its arguments, at most six
      * @return the injected syscall's result, or -errno
-     * @throws IllegalStateException at an entry stop, or where no syscall instruction precedes the
-     *         instruction pointer (the exit of a successful execve)
+     * @throws IllegalStateException at an entry stop, or where no syscall instruction can be found
      */
     long inject(long number, long... args);
 

@@ -37,12 +37,8 @@ final class SeccompInstaller {
     void install() {
         int tid = thread.tid;
         saved = loop.registersOf(tid);
-        // The trampoline stopped itself with kill(2): it sits just after a syscall instruction.
-        syscallAddress = saved.instructionPointer() - SyscallInstruction.length(arch);
-        byte[] code = loop.memory().read(tid, thread.process.pid, syscallAddress, SyscallInstruction.length(arch));
-        if (!SyscallInstruction.matches(arch, code)) {
-            throw new IllegalStateException("the trampoline is not stopped after a syscall instruction");
-        }
+        // The trampoline stopped itself with kill(2), usually just after that syscall instruction.
+        syscallAddress = loop.injectionSite(thread, saved.instructionPointer());
         SeccompFilter filter = SeccompFilter.compile(arch, loop.tracedNumbers(), loop.allowedNumbers(), loop.fdRule());
         try {
             long base = check("mmap", inject(loop.table().numberOf("mmap"), 0, PAGE * 2, 3, 0x22, -1, 0));

@@ -531,7 +531,7 @@ public final class TraceLoop implements TraceSession {
         regs.setSyscallNumber(mmapNumber);
         regs.setArg(0, 0);
         regs.setArg(1, AddressSpace.REGION_SIZE);
-        regs.setArg(2, AddressSpace.PROT_READ_WRITE);
+        regs.setArg(2, t.process.space.executable ? AddressSpace.PROT_READ_WRITE_EXEC : AddressSpace.PROT_READ_WRITE);
         regs.setArg(3, AddressSpace.MAP_PRIVATE_ANONYMOUS_NORESERVE);
         regs.setArg(4, -1);
         regs.setArg(5, 0);
@@ -546,23 +546,127 @@ public final class TraceLoop implements TraceSession {
         long result = registersOf(t.tid).returnValue();
         AddressSpace space = t.process.space;
         if (result < 0 && result > -4096) {
-            space.failed = true;
-            LOG.log(System.Logger.Level.WARNING, "cannot map scratch memory in pid " + t.process.pid + ": "
-                    + Errno.name((int) -result) + "; its string arguments stay unchanged");
+            if (space.executable && (result == -Errno.EACCES || result == -Errno.EPERM)) {
+                // A policy against writable and executable memory: the next wanted syscall maps it without stubs.
+                space.executable = false;
+            } else {
+                space.failed = true;
+                LOG.log(System.Logger.Level.WARNING, "cannot map scratch memory in pid " + t.process.pid + ": "
+                        + Errno.name((int) -result) + "; its string arguments stay unchanged");
+            }
         } else {
             space.base = result;
         }
         space.mapper = null;
-        // Back to the original entry: the syscall instruction runs again and stops again.
         Registers restart = t.savedRegisters;
         t.savedRegisters = null;
-        restart.setInstructionPointer(restart.instructionPointer() - SyscallInstruction.length(arch));
-        if (arch == Arch.X86_64) {
-            restart.set("rax", restart.syscallNumber());
-        }
+        rerun(t, restart);
         setRegisters(t.tid, restart);
         resume(t, 0);
         releaseScratchWaiters(space);
+    }
+
+    /**
+     * Points a thread whose syscall was turned into another one back at its own syscall, which then runs
+     * again and stops again: at the thread's stub, which jumps back to where the syscall was made, or at
+     * the syscall instruction just before the instruction pointer when the bytes there say it is one.
+     * Neither: the syscall fails with ENOSYS rather than run whatever lies there.
+     */
+    private void rerun(ThreadState t, Registers restart) {
+        long next = restart.instructionPointer();
+        long site;
+        if (t.process.space.hasStubs() && SyscallInstruction.stubReturns(arch)) {
+            site = stubSyscall(t);
+            memory.write(t.tid, t.process.pid, t.process.space.returnCell(t.slot), littleEndian(next));
+        } else if (isSyscallAt(t, next - SyscallInstruction.length(arch))) {
+            site = next - SyscallInstruction.length(arch);
+        } else {
+            LOG.log(System.Logger.Level.WARNING, "pid " + t.process.pid + ": no syscall instruction before 0x"
+                    + Long.toHexString(next) + " to run " + table.name((int) restart.syscallNumber())
+                    + " again; it fails with ENOSYS");
+            restart.setReturnValue(-Errno.ENOSYS);
+            return;
+        }
+        restart.setInstructionPointer(site);
+        if (arch == Arch.X86_64) {
+            restart.set("rax", restart.syscallNumber());
+        }
+    }
+
+    /** The address of the syscall instruction in this thread's stub, written on first use. */
+    private long stubSyscall(ThreadState t) {
+        scratchSlot(t);
+        AddressSpace space = t.process.space;
+        long stub = space.stubAddress(t.slot);
+        if (space.claimStub(t.slot)) {
+            memory.write(t.tid, t.process.pid, stub, SyscallInstruction.stub(arch, stub, space.returnCell(t.slot)));
+        }
+        return stub + SyscallInstruction.syscallOffset(arch);
+    }
+
+    private boolean isSyscallAt(ThreadState t, long address) {
+        try {
+            return SyscallInstruction.matches(arch,
+                    memory.read(t.tid, t.process.pid, address, SyscallInstruction.length(arch)));
+        } catch (ErrnoException e) {
+            if (e instanceof TraceeGoneException) {
+                throw e;
+            }
+            return false;
+        }
+    }
+
+    /**
+     * A syscall instruction at which to inject a syscall into a thread stopped at {@code ip}: its stub,
+     * else the instruction just before {@code ip} if it is one (a syscall-exit stop, the trampoline's
+     * stop after kill), else one in the vDSO. Never an unchecked {@code ip - 2}: gVisor's systrap
+     * platform patches syscall sites into jumps.
+     */
+    long injectionSite(ThreadState t, long ip) {
+        AddressSpace space = t.process.space;
+        if (space.hasStubs()) {
+            return stubSyscall(t);
+        }
+        long before = ip - SyscallInstruction.length(arch);
+        if (isSyscallAt(t, before)) {
+            return before;
+        }
+        if (space.vdsoSyscall == 0) {
+            space.vdsoSyscall = findVdsoSyscall(t);
+        }
+        if (space.vdsoSyscall > 0) {
+            return space.vdsoSyscall;
+        }
+        throw new IllegalStateException("no syscall instruction to inject at in pid " + t.process.pid
+                + ": none before 0x" + Long.toHexString(ip) + ", no scratch memory, none in the vDSO");
+    }
+
+    /** A syscall instruction in the thread's vDSO, or -1. */
+    private long findVdsoSyscall(ThreadState t) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Integer.toString(t.process.pid), "maps"))) {
+                if (line.endsWith("[vdso]")) {
+                    String[] range = line.substring(0, line.indexOf(' ')).split("-");
+                    long start = Long.parseUnsignedLong(range[0], 16);
+                    long end = Long.parseUnsignedLong(range[1], 16);
+                    byte[] code = memory.read(t.tid, t.process.pid, start, (int) (end - start));
+                    int at = SyscallInstruction.indexIn(arch, code);
+                    return at < 0 ? -1 : start + at;
+                }
+            }
+        } catch (IOException | ErrnoException e) {
+            if (e instanceof TraceeGoneException gone) {
+                throw gone;
+            }
+            LOG.log(System.Logger.Level.DEBUG, "cannot search the vDSO of pid " + t.process.pid + ": " + e);
+        }
+        return -1;
+    }
+
+    private static byte[] littleEndian(long value) {
+        byte[] bytes = new byte[Long.BYTES];
+        MemorySegment.ofArray(bytes).set(ValueLayout.JAVA_LONG_UNALIGNED, 0, value);
+        return bytes;
     }
 
     /** Threads that stopped while the region was being mapped go on with their own entries. */
@@ -590,7 +694,7 @@ public final class TraceLoop implements TraceSession {
         if (t.slot < 0) {
             t.slot = space.allocate();
         }
-        return space.base + (long) t.slot * AddressSpace.SLOT_SIZE;
+        return space.slotAddress(t.slot);
     }
 
     private void onEvent(ThreadState t, int sig, int event) {
@@ -975,13 +1079,7 @@ public final class TraceLoop implements TraceSession {
 
     /** Runs a syscall for a handler, at a syscall-exit stop. */
     long injectAtExit(ThreadState t, Registers current, long nr, long[] args) {
-        long syscallAddress = current.instructionPointer() - SyscallInstruction.length(arch);
-        byte[] code = memory.read(t.tid, t.process.pid, syscallAddress, SyscallInstruction.length(arch));
-        if (!SyscallInstruction.matches(arch, code)) {
-            throw new IllegalStateException("no syscall instruction before the instruction pointer (0x"
-                    + Long.toHexString(current.instructionPointer()) + "); after an execve there is none");
-        }
-        return injector.inject(t, current, syscallAddress, nr, args);
+        return injector.inject(t, current, injectionSite(t, current.instructionPointer()), nr, args);
     }
 
     // ---- registers and resuming -----------------------------------------------------------------
