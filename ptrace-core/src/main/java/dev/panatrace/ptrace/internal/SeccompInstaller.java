@@ -1,6 +1,7 @@
 package dev.panatrace.ptrace.internal;
 
 import dev.panatrace.ptrace.Arch;
+import dev.panatrace.ptrace.Errno;
 import dev.panatrace.ptrace.ErrnoException;
 import dev.panatrace.ptrace.Registers;
 
@@ -10,9 +11,9 @@ import java.lang.foreign.ValueLayout;
 /**
  * Installs the seccomp filter into the stopped spawn trampoline, before it execs the target, by injecting
  * syscalls into it: mmap (room for the program), prctl(PR_SET_NO_NEW_PRIVS) where the tracee lacks
- * CAP_SYS_ADMIN, seccomp(SECCOMP_SET_MODE_FILTER), then one traced probe syscall that shows in which
- * order this kernel reports seccomp and syscall-entry stops. The filter is inherited by the target and
- * all its children.
+ * CAP_SYS_ADMIN or the kernel refuses the filter without it, seccomp(SECCOMP_SET_MODE_FILTER), then one
+ * traced probe syscall that shows in which order this kernel reports seccomp and syscall-entry stops.
+ * The filter is inherited by the target and all its children.
  */
 final class SeccompInstaller {
     private static final int PR_SET_NO_NEW_PRIVS = 38;
@@ -53,18 +54,29 @@ final class SeccompInstaller {
             }
             loop.memory().write(tid, thread.process.pid, base, fprog);
             loop.memory().write(tid, thread.process.pid, base + 16, program);
-            if (!hasCapability(tid, CAP_SYS_ADMIN)) {
-                // Needed to install a filter without CAP_SYS_ADMIN; it also disables setuid, so only then.
-                check("prctl(PR_SET_NO_NEW_PRIVS)", inject(loop.table().numberOf("prctl"), PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0));
+            // NO_NEW_PRIVS lets a process without CAP_SYS_ADMIN install a filter; it also disables setuid for the
+            // whole traced tree, so it is set only where the kernel wants it: without the capability, or when
+            // the kernel refuses the filter anyway (EACCES), as a sandbox with its own rules may.
+            boolean noNewPrivs = !hasCapability(tid, CAP_SYS_ADMIN);
+            if (noNewPrivs) {
+                setNoNewPrivs();
             }
-            check("seccomp(SECCOMP_SET_MODE_FILTER)",
-                    inject(loop.table().numberOf("seccomp"), SECCOMP_SET_MODE_FILTER, 0, base, 0, 0, 0));
+            long installed = inject(loop.table().numberOf("seccomp"), SECCOMP_SET_MODE_FILTER, 0, base, 0, 0, 0);
+            if (installed == -Errno.EACCES && !noNewPrivs) {
+                setNoNewPrivs();
+                installed = inject(loop.table().numberOf("seccomp"), SECCOMP_SET_MODE_FILTER, 0, base, 0, 0, 0);
+            }
+            check("seccomp(SECCOMP_SET_MODE_FILTER)", installed);
             inject(TraceLoop.PROBE_NUMBER, 0, 0, 0, 0, 0, 0);
             loop.seccompStopFirst(injector.sawSeccompFirst);
             inject(loop.table().numberOf("munmap"), base, PAGE * 2, 0, 0, 0, 0);
         } finally {
             loop.setRegisters(tid, saved);
         }
+    }
+
+    private void setNoNewPrivs() {
+        check("prctl(PR_SET_NO_NEW_PRIVS)", inject(loop.table().numberOf("prctl"), PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0));
     }
 
     private static long check(String what, long result) {
