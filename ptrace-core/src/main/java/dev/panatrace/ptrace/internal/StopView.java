@@ -208,8 +208,11 @@ final class StopView implements Syscall, Tracee {
             throw new IllegalStateException("at most two string arguments can be replaced in one syscall");
         }
         long address = loop.scratchSlot(t) + (long) replaced * PATH_MAX;
-        byte[] withNul = Arrays.copyOf(value, value.length + 1);
-        memory.write(t.tid, t.process.pid, address, withNul);
+        if (!Arrays.equals(t.placed[replaced], value)) {
+            t.placed[replaced] = null; // unknown, should the write fail half-way
+            memory.write(t.tid, t.process.pid, address, Arrays.copyOf(value, value.length + 1));
+            t.placed[replaced] = value.clone();
+        }
         originals[2 * replaced] = index;
         originals[2 * replaced + 1] = registers().arg(index);
         replaced++;

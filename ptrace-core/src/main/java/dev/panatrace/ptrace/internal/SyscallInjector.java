@@ -109,6 +109,7 @@ final class SyscallInjector {
                 continue;
             }
             loop.memory().write(thread.tid, thread.process.pid, slot, Arrays.copyOf(siginfo, 128));
+            thread.placed[0] = null;
             long r = runOnce(thread, base, syscallAddress, loop.table().numberOf("rt_tgsigqueueinfo"),
                     new long[] {thread.process.pid, thread.tid, signal, slot}, held);
             loop.setRegisters(thread.tid, base);

@@ -32,6 +32,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -693,6 +694,7 @@ public final class TraceLoop implements TraceSession {
         }
         if (t.slot < 0) {
             t.slot = space.allocate();
+            Arrays.fill(t.placed, null);
         }
         return space.slotAddress(t.slot);
     }
@@ -1056,6 +1058,7 @@ public final class TraceLoop implements TraceSession {
             long slot = scratchSlot(t);
             // struct sock_fprog in the slot's second half, the program right after it.
             long fprog = slot + AddressSpace.SLOT_SIZE / 2;
+            t.placed[1] = null;
             byte[] program = filter.bytes();
             byte[] header = new byte[16];
             MemorySegment h = MemorySegment.ofArray(header);
@@ -1360,6 +1363,12 @@ public final class TraceLoop implements TraceSession {
         long[] replaced;
         /** The scratch slot of this thread in its address space, or -1. */
         int slot = -1;
+        /**
+         * The strings this thread's slot holds at each string position, as last placed there (null:
+         * unknown). A program opens the same few paths again and again; a string already in place needs
+         * no write, which matters where writes take a ptrace call per word (gVisor).
+         */
+        final byte[][] placed = new byte[2][];
 
         ThreadState(int tid, ProcessState process) {
             this.tid = tid;
