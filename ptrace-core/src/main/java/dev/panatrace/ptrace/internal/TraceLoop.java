@@ -642,14 +642,18 @@ public final class TraceLoop implements TraceSession {
                 + ": none before 0x" + Long.toHexString(ip) + ", no scratch memory, none in the vDSO");
     }
 
-    /** A syscall instruction in the thread's vDSO, or -1. */
+    /**
+     * A syscall instruction in the thread's vDSO, or -1. The vDSO is found by its address in the auxiliary
+     * vector (AT_SYSINFO_EHDR), not by its name in maps: gVisor leaves it unnamed.
+     */
     private long findVdsoSyscall(ThreadState t) {
+        Path proc = Path.of("/proc", Integer.toString(t.process.pid));
         try {
-            for (String line : Files.readAllLines(Path.of("/proc", Integer.toString(t.process.pid), "maps"))) {
-                if (line.endsWith("[vdso]")) {
-                    String[] range = line.substring(0, line.indexOf(' ')).split("-");
-                    long start = Long.parseUnsignedLong(range[0], 16);
-                    long end = Long.parseUnsignedLong(range[1], 16);
+            long start = auxvValue(Files.readAllBytes(proc.resolve("auxv")), AT_SYSINFO_EHDR);
+            String prefix = Long.toHexString(start) + "-";
+            for (String line : Files.readAllLines(proc.resolve("maps"))) {
+                if (start != 0 && line.startsWith(prefix)) {
+                    long end = Long.parseUnsignedLong(line.substring(prefix.length(), line.indexOf(' ')), 16);
                     byte[] code = memory.read(t.tid, t.process.pid, start, (int) (end - start));
                     int at = SyscallInstruction.indexIn(arch, code);
                     return at < 0 ? -1 : start + at;
@@ -662,6 +666,19 @@ public final class TraceLoop implements TraceSession {
             LOG.log(System.Logger.Level.DEBUG, "cannot search the vDSO of pid " + t.process.pid + ": " + e);
         }
         return -1;
+    }
+
+    private static final long AT_SYSINFO_EHDR = 33;
+
+    /** The value of {@code type} in an auxiliary vector (pairs of native words), or 0. */
+    private static long auxvValue(byte[] auxv, long type) {
+        MemorySegment words = MemorySegment.ofArray(auxv);
+        for (long at = 0; at + 16 <= auxv.length; at += 16) {
+            if (words.get(ValueLayout.JAVA_LONG_UNALIGNED, at) == type) {
+                return words.get(ValueLayout.JAVA_LONG_UNALIGNED, at + 8);
+            }
+        }
+        return 0;
     }
 
     private static byte[] littleEndian(long value) {
