@@ -15,7 +15,8 @@ public interface TraceSession extends AutoCloseable {
      * Waits until every followed thread has ended or been detached.
      *
      * @return how the traced process ended; for a detached process, empty
-     * @throws TraceFailedException if the engine itself failed
+     * @throws TraceFailedException if the engine itself failed; the trace is over then: a spawned program
+     *     is killed with it, an attached one is left running untraced
      * @throws InterruptedException if this thread is interrupted while waiting
      */
     Optional<ExitStatus> waitFor() throws InterruptedException;
@@ -44,8 +45,12 @@ public interface TraceSession extends AutoCloseable {
     void signal(int signal);
 
     /**
-     * Detaches from every thread, leaving the processes running untraced. Only for attached
-     * processes: a spawned one may carry a seccomp filter that needs its tracer.
+     * Detaches from every thread, leaving the processes running untraced; {@link #waitFor()} then returns
+     * empty. For attached processes, and for spawned ones traced in {@link TraceMode#SYSCALL} mode.
+     *
+     * @throws IllegalStateException for a program spawned in {@link TraceMode#SECCOMP} mode: its seccomp
+     *     filter cannot be removed, and without a tracer every syscall it stops would fail with ENOSYS;
+     *     the trace goes on unchanged
      */
     void detach();
 

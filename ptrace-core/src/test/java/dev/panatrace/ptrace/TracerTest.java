@@ -1,5 +1,6 @@
 package dev.panatrace.ptrace;
 
+import dev.panatrace.ptrace.testing.BackgroundTicker;
 import dev.panatrace.ptrace.testing.ProcessResult;
 import dev.panatrace.ptrace.testing.Tracees;
 import org.junit.jupiter.api.BeforeAll;
@@ -480,18 +481,8 @@ class TracerTest {
 
     @Test
     void attachTraceDetachLeavesTheProcessRunning() throws Exception {
-        Path ready = tmp.resolve("ready");
-        // Through a shell, so the ticker is not this JVM's child: the JDK's reaper thread waits for the
-        // pids of its children, and such a wait would take ptrace stops meant for the tracer.
-        Process ticker = new ProcessBuilder(Tracees.busybox().toString(), "sh", "-c", "\"$0\" \"$@\" & wait $!",
-                Tracees.go("ticker").toString(), "-threads", "8", "-seconds", "4", "-ready", ready.toString())
-                .redirectErrorStream(true).start();
-        try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!Files.exists(ready) && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            int pid = Integer.parseInt(Files.readString(ready).trim());
+        try (BackgroundTicker ticker = BackgroundTicker.start(8, 4, tmp.resolve("ready"))) {
+            int pid = ticker.pid();
             Map<Integer, Integer> perThread = new ConcurrentHashMap<>();
             TraceHandler handler = new TraceHandler() {
                 @Override
@@ -505,12 +496,8 @@ class TracerTest {
             session.detach();
             assertEquals(Optional.empty(), session.waitFor(Duration.ofSeconds(10)));
             assertTrue(perThread.size() >= 9, "every busy thread was traced: " + perThread);
-            assertTrue(ticker.isAlive(), () -> "detached, still running; ticker said: " + output(ticker));
-            assertTrue(ticker.waitFor(20, TimeUnit.SECONDS));
-            assertEquals(0, ticker.exitValue());
-            assertTrue(new String(ticker.getInputStream().readAllBytes()).endsWith("done\n"));
-        } finally {
-            ticker.destroyForcibly();
+            assertTrue(ticker.shell().isAlive(), "detached, still running");
+            assertTrue(ticker.finish(20).endsWith("done\nexit 0"));
         }
     }
 
@@ -587,15 +574,6 @@ class TracerTest {
             Files.writeString(Path.of(args[0] + ".tmp"), Integer.toString(session.pid()));
             Files.move(Path.of(args[0] + ".tmp"), Path.of(args[0]));
             System.out.println("tracee ended: " + session.waitFor());
-        }
-    }
-
-    private static String output(Process p) {
-        try {
-            p.waitFor(5, TimeUnit.SECONDS);
-            return new String(p.getInputStream().readAllBytes()) + " exit " + p.exitValue();
-        } catch (Exception e) {
-            return e.toString();
         }
     }
 

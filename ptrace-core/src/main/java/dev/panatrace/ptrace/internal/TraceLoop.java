@@ -108,6 +108,8 @@ public final class TraceLoop implements TraceSession {
     private volatile TraceeMemory memory;
     private StopView view;
     private int rootPid;
+    /** Attached to a running process, not spawned: set before the first stop, on the tracer thread. */
+    private volatile boolean attached;
     private ExitStatus rootStatus;
     private boolean detaching;
 
@@ -188,7 +190,11 @@ public final class TraceLoop implements TraceSession {
                 TraceEvents.error("engine", "", t);
                 started.completeExceptionally(t);
                 finished.completeExceptionally(t);
-                killAll();
+                if (!attached) {
+                    // Spawned programs die with their trace (PTRACE_O_EXITKILL says the same). Attached ones
+                    // are left running: this thread ends, and the kernel detaches and resumes its tracees.
+                    killAll();
+                }
             }
         });
         thread.start();
@@ -277,6 +283,7 @@ public final class TraceLoop implements TraceSession {
     }
 
     private void runAttached(int pid) {
+        attached = true;
         rootPid = pid;
         ProcessState proc = new ProcessState(pid, new AddressSpace());
         processes.put(pid, proc);
@@ -1250,7 +1257,7 @@ public final class TraceLoop implements TraceSession {
         try {
             return finished.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            return null;
+            return Optional.empty();
         } catch (ExecutionException e) {
             throw new TraceFailedException("the trace failed: " + e.getCause().getMessage(), e.getCause());
         }
@@ -1281,6 +1288,11 @@ public final class TraceLoop implements TraceSession {
 
     @Override
     public void detach() {
+        if (!attached && mode == TraceMode.SECCOMP) {
+            throw new IllegalStateException("pid " + rootPid + " was spawned with a seccomp filter, which the kernel "
+                    + "keeps: untraced, the syscalls it stops would fail with ENOSYS; spawn with TraceMode.SYSCALL "
+                    + "to detach later");
+        }
         detachRequested = true;
         // Wake the tracer from waitpid: a signal to one of our threads produces a stop it recognizes.
         for (int tid : liveTids) {

@@ -1,0 +1,105 @@
+package dev.panatrace.ptrace;
+
+import dev.panatrace.ptrace.testing.BackgroundTicker;
+import dev.panatrace.ptrace.testing.Tracees;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What a {@link TraceSession} promises about waiting, detaching and failing, held to real tracees. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class SessionLifecycleTest {
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void needPtrace() {
+        Tracees.assumePtraceAllowed();
+    }
+
+    @Test
+    void waitingWithATimeoutIsEmptyWhileTheProgramRuns() throws Exception {
+        try (TraceSession session = Tracer.builder().spawn(List.of(Tracees.busybox().toString(), "sleep", "10"))) {
+            assertEquals(Optional.empty(), session.waitFor(Duration.ofMillis(100)));
+            session.kill();
+            assertEquals(Optional.of(ExitStatus.killed(Signals.SIGKILL, false)), session.waitFor(Duration.ofSeconds(10)));
+        }
+    }
+
+    /** The kernel keeps a seccomp filter; without its tracer, the syscalls it traces would fail with ENOSYS. */
+    @Test
+    void aSpawnedSeccompTraceRefusesToDetachAndKeepsTracing() throws Exception {
+        Path out = tmp.resolve("out");
+        TraceHandler wantsOpen = new TraceHandler() {
+            @Override
+            public SyscallSet syscalls() {
+                return SyscallSet.of("openat", "open");
+            }
+        };
+        String busybox = Tracees.busybox().toString();
+        try (TraceSession session = Tracer.builder().handler(wantsOpen).stdout(out)
+                .spawn(List.of(busybox, "sh", "-c", busybox + " sleep 1; " + busybox + " cat /proc/self/comm"))) {
+            assertEquals(TraceMode.SECCOMP, session.mode());
+            IllegalStateException refused = assertThrows(IllegalStateException.class, session::detach);
+            assertTrue(refused.getMessage().contains("seccomp"), refused.getMessage());
+            assertEquals(Optional.of(ExitStatus.exited(0)), session.waitFor(Duration.ofSeconds(20)));
+        }
+        assertEquals("busybox\n", Files.readString(out));
+    }
+
+    @Test
+    void aSpawnedSyscallModeTraceDetachesAndTheProgramGoesOnUntraced() throws Exception {
+        Path out = tmp.resolve("out");
+        String busybox = Tracees.busybox().toString();
+        try (TraceSession session = Tracer.builder().mode(TraceMode.SYSCALL).stdout(out)
+                .spawn(List.of(busybox, "sh", "-c", busybox + " sleep 1; grep TracerPid /proc/self/status"))) {
+            session.detach();
+            assertEquals(Optional.empty(), session.waitFor(Duration.ofSeconds(10)));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (Files.size(out) == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals("TracerPid:\t0\n", Files.readString(out));
+    }
+
+    /**
+     * An engine failure (here an Error from the handler, which the engine does not catch) ends the trace.
+     * An attached process is left running, as strace leaves it; only spawned ones die with their trace.
+     */
+    @Test
+    void anEngineFailureLeavesAnAttachedProcessRunning() throws Exception {
+        try (BackgroundTicker ticker = BackgroundTicker.start(4, 3, tmp.resolve("ready"))) {
+            TraceHandler failing = new TraceHandler() {
+                @Override
+                public EntryAction onSyscallEntry(Syscall call) {
+                    throw new EngineBreaker();
+                }
+            };
+            TraceSession session = Tracer.builder().handler(failing).attach(ticker.pid());
+            TraceFailedException failure = assertThrows(TraceFailedException.class,
+                    () -> session.waitFor(Duration.ofSeconds(10)));
+            assertTrue(failure.getCause() instanceof EngineBreaker, failure.toString());
+            assertTrue(ticker.finish(20).endsWith("done\nexit 0"), "the attached ticker ran to its end");
+        }
+    }
+
+    /** An Error the engine does not catch from handlers. */
+    private static final class EngineBreaker extends Error {
+        EngineBreaker() {
+            super("a failure inside the engine, for the test");
+        }
+    }
+}
