@@ -61,38 +61,47 @@ final class AddressSpace {
         return base != 0 && executable;
     }
 
-    long slotAddress(int slot) {
-        return base + CODE_SIZE + (long) slot * SLOT_SIZE;
-    }
-
-    long stubAddress(int slot) {
-        return base + (long) slot * SyscallInstruction.STUB_SIZE;
-    }
-
-    /** Where the stub of {@code slot} jumps to after its syscall. */
-    long returnCell(int slot) {
-        return base + (long) SLOTS * SyscallInstruction.STUB_SIZE + 8L * slot;
-    }
-
-    /** Whether the stub of {@code slot} still has to be written; it counts as written from now on. */
-    boolean claimStub(int slot) {
-        if (stubs.get(slot)) {
-            return false;
-        }
-        stubs.set(slot);
-        return true;
-    }
-
-    int allocate() {
-        int slot = used.nextClearBit(0);
-        if (slot >= SLOTS) {
+    /** Takes a free slot for a thread of this address space. */
+    Slot allocate() {
+        int index = used.nextClearBit(0);
+        if (index >= SLOTS) {
             throw new IllegalStateException("more than " + SLOTS + " threads rewrote strings at once in one process");
         }
-        used.set(slot);
-        return slot;
+        used.set(index);
+        return new Slot(this, index);
     }
 
-    void free(int slot) {
-        used.clear(slot);
+    /**
+     * One thread's part of a region. It remembers its address space, so that a thread that lived before
+     * an exec, and whose end is reported after it, frees its slot there, never the same index in the
+     * new address space, where another thread may hold it.
+     */
+    record Slot(AddressSpace space, int index) {
+        /** The slot's strings. */
+        long address() {
+            return space.base + CODE_SIZE + (long) index * SLOT_SIZE;
+        }
+
+        long stubAddress() {
+            return space.base + (long) index * SyscallInstruction.STUB_SIZE;
+        }
+
+        /** Where the stub jumps to after its syscall. */
+        long returnCell() {
+            return space.base + (long) SLOTS * SyscallInstruction.STUB_SIZE + 8L * index;
+        }
+
+        /** Whether the stub still has to be written; it counts as written from now on. */
+        boolean claimStub() {
+            if (space.stubs.get(index)) {
+                return false;
+            }
+            space.stubs.set(index);
+            return true;
+        }
+
+        void release() {
+            space.used.clear(index);
+        }
     }
 }

@@ -585,7 +585,7 @@ public final class TraceLoop implements TraceSession {
         long site;
         if (t.process.space.hasStubs() && SyscallInstruction.stubReturns(arch)) {
             site = stubSyscall(t);
-            memory.write(t.tid, t.process.pid, t.process.space.returnCell(t.slot), littleEndian(next));
+            memory.write(t.tid, t.process.pid, t.slot.returnCell(), littleEndian(next));
         } else if (isSyscallAt(t, next - SyscallInstruction.length(arch))) {
             site = next - SyscallInstruction.length(arch);
         } else {
@@ -604,10 +604,9 @@ public final class TraceLoop implements TraceSession {
     /** The address of the syscall instruction in this thread's stub, written on first use. */
     private long stubSyscall(ThreadState t) {
         scratchSlot(t);
-        AddressSpace space = t.process.space;
-        long stub = space.stubAddress(t.slot);
-        if (space.claimStub(t.slot)) {
-            memory.write(t.tid, t.process.pid, stub, SyscallInstruction.stub(arch, stub, space.returnCell(t.slot)));
+        long stub = t.slot.stubAddress();
+        if (t.slot.claimStub()) {
+            memory.write(t.tid, t.process.pid, stub, SyscallInstruction.stub(arch, stub, t.slot.returnCell()));
         }
         return stub + SyscallInstruction.syscallOffset(arch);
     }
@@ -716,11 +715,11 @@ public final class TraceLoop implements TraceSession {
             throw new IllegalStateException(space.failed ? "no scratch memory in pid " + t.process.pid
                     : "no scratch memory: the handler's usesScratchMemory() must return true");
         }
-        if (t.slot < 0) {
+        if (t.slot == null) {
             t.slot = space.allocate();
             Arrays.fill(t.placed, null);
         }
-        return space.slotAddress(t.slot);
+        return t.slot.address();
     }
 
     private void onEvent(ThreadState t, int sig, int event) {
@@ -849,13 +848,13 @@ public final class TraceLoop implements TraceSession {
             }
         }
         t.process.trampoline = false;
-        if (t.slot >= 0) {
+        if (t.slot != null) {
             // A vfork child's slot is in its parent's address space, which lives on.
-            t.process.space.free(t.slot);
+            t.slot.release();
+            t.slot = null;
         }
         t.process.space = new AddressSpace();
         memory.forget(t.process.pid);
-        t.slot = -1;
         t.replaced = null;
         observe(new Stop.Exec(t.tid, formerTid));
         view.begin(t, false, null);
@@ -913,8 +912,8 @@ public final class TraceLoop implements TraceSession {
 
     private void onThreadEnd(ThreadState t, WaitStatus ws) {
         AddressSpace space = t.process.space;
-        if (t.slot >= 0) {
-            space.free(t.slot);
+        if (t.slot != null) {
+            t.slot.release();
         }
         if (space.mapper == t) {
             // It died before its mmap returned: a waiting thread maps the region instead.
@@ -1390,8 +1389,8 @@ public final class TraceLoop implements TraceSession {
         boolean waitingForScratch;
         /** Pairs of (argument index, original value) the handler replaced at the last entry, or null. */
         long[] replaced;
-        /** The scratch slot of this thread in its address space, or -1. */
-        int slot = -1;
+        /** The scratch slot of this thread, or null. */
+        AddressSpace.Slot slot;
         /**
          * The strings this thread's slot holds at each string position, as last placed there (null:
          * unknown). A program opens the same few paths again and again; a string already in place needs
