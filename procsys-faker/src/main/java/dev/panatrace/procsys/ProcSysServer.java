@@ -527,13 +527,13 @@ public final class ProcSysServer implements TraceHandler, AutoCloseable {
         SyscallTable table = SyscallTable.of(call.tracee().arch());
         long moved = call.inject(table.numberOf("fcntl"), fd, move.closeOnExec() ? F_DUPFD_CLOEXEC : F_DUPFD, FD_LOW);
         if (moved >= FD_HIGH) {
-            call.inject(table.numberOf("close"), moved);
+            closeInTracee(call, moved);
             moved = -Errno.EMFILE;
         }
         if (moved < 0) {
             if (move.hostFile()) {
                 // Its writes would reach the host's /proc/sys unseen: better no descriptor at all.
-                call.inject(table.numberOf("close"), fd);
+                closeInTracee(call, fd);
                 call.setResult(moved);
                 LOG.log(Level.WARNING, "pid {0}: an open of a host /proc/sys key for writing failed with {1}: its "
                         + "descriptor could not be moved to [{2}, {3})", call.tracee().pid(),
@@ -546,8 +546,17 @@ public final class ProcSysServer implements TraceHandler, AutoCloseable {
             }
             return;
         }
-        call.inject(table.numberOf("close"), fd);
+        closeInTracee(call, fd);
         call.setResult(moved);
+    }
+
+    /** Closes a descriptor the program did not ask for; a failure leaves it open there, which is said. */
+    private static void closeInTracee(Syscall call, long fd) {
+        long result = call.inject(SyscallTable.of(call.tracee().arch()).numberOf("close"), fd);
+        if (result < 0) {
+            LOG.log(Level.WARNING, "pid {0}: closing descriptor {1}, a copy the launcher made, failed with {2}; "
+                    + "it stays open in that process", call.tracee().pid(), fd, Errno.name((int) -result));
+        }
     }
 
     /**

@@ -38,9 +38,10 @@ public interface TraceSession extends AutoCloseable {
     void kill();
 
     /**
-     * Sends {@code signal} to the traced process (the first one), as kill(2) would.
+     * Sends {@code signal} to the traced process (the first one), as kill(2) would; nothing once it has ended.
      *
      * @param signal the signal number
+     * @throws ErrnoException if the kernel refuses it (EINVAL: no such signal)
      */
     void signal(int signal);
 

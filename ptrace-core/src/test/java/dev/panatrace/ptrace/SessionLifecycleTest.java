@@ -38,6 +38,15 @@ class SessionLifecycleTest {
         }
     }
 
+    @Test
+    void aSignalTheKernelRefusesIsAnError() throws Exception {
+        try (TraceSession session = Tracer.builder().spawn(List.of(Tracees.busybox().toString(), "sleep", "10"))) {
+            assertEquals(Errno.EINVAL, assertThrows(ErrnoException.class, () -> session.signal(12345)).errno());
+            session.signal(Signals.SIGTERM);
+            assertEquals(Optional.of(ExitStatus.killed(Signals.SIGTERM, false)), session.waitFor(Duration.ofSeconds(10)));
+        }
+    }
+
     /** The kernel keeps a seccomp filter; without its tracer, the syscalls it traces would fail with ENOSYS. */
     @Test
     void aSpawnedSeccompTraceRefusesToDetachAndKeepsTracing() throws Exception {

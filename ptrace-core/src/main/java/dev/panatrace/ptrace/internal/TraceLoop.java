@@ -24,10 +24,12 @@ import dev.panatrace.ptrace.internal.ffm.PosixSpawn;
 import dev.panatrace.ptrace.internal.jfr.TraceEvents;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -276,7 +278,9 @@ public final class TraceLoop implements TraceSession {
             }
         }
         // Undo the trampoline's job-control stop; the SIGCONT it reports is re-injected like any signal.
-        LibC.kill(pid, Signals.SIGCONT);
+        if (LibC.kill(pid, Signals.SIGCONT) != 0) {
+            throw new ErrnoException(LibC.errno(), "kill(SIGCONT) of the stopped trampoline", pid);
+        }
         resume(root, 0);
         started.complete(pid);
         loop();
@@ -329,11 +333,14 @@ public final class TraceLoop implements TraceSession {
         loop();
     }
 
+    /** The threads of {@code pid}; none when the process is gone. */
     private static List<Integer> listTasks(int pid) {
         try (Stream<Path> tasks = Files.list(Path.of("/proc", Integer.toString(pid), "task"))) {
             return tasks.map(p -> Integer.parseInt(p.getFileName().toString())).sorted().toList();
-        } catch (IOException e) {
+        } catch (NoSuchFileException e) {
             return List.of();
+        } catch (IOException e) {
+            throw new UncheckedIOException("listing the threads of pid " + pid, e);
         }
     }
 
@@ -1050,8 +1057,12 @@ public final class TraceLoop implements TraceSession {
         return siginfo.toArray(ValueLayout.JAVA_BYTE);
     }
 
+    /** Sends a signal the engine held back; a thread that is gone meanwhile does not need it. */
     void tgkill(int pid, int tid, int signal) {
-        LibC.tgkill(pid, tid, signal);
+        if (LibC.tgkill(pid, tid, signal) != 0 && LibC.errno() != Errno.ESRCH) {
+            LOG.log(System.Logger.Level.WARNING, "signal " + Signals.name(signal) + " for tid " + tid
+                    + " was lost: tgkill failed with " + Errno.name(LibC.errno()));
+        }
     }
 
     /** This thread's scratch slot, or 0 where there is no scratch memory. */
@@ -1274,14 +1285,16 @@ public final class TraceLoop implements TraceSession {
 
     private void killAll() {
         for (int pid : livePids) {
-            LibC.kill(pid, Signals.SIGKILL);
+            if (LibC.kill(pid, Signals.SIGKILL) != 0 && LibC.errno() != Errno.ESRCH) {
+                LOG.log(System.Logger.Level.WARNING, "cannot kill pid " + pid + ": " + Errno.name(LibC.errno()));
+            }
         }
     }
 
     @Override
     public void signal(int signal) {
-        if (!finished.isDone()) {
-            LibC.kill(rootPid, signal);
+        if (!finished.isDone() && LibC.kill(rootPid, signal) != 0 && LibC.errno() != Errno.ESRCH) {
+            throw new ErrnoException(LibC.errno(), "kill(" + signal + ")", rootPid);
         }
     }
 
