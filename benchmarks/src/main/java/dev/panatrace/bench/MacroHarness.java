@@ -153,8 +153,9 @@ public final class MacroHarness {
                         timeLeft(labels, lastTimes, timedOut.keySet(), round, i));
                 Measurement m = runs.get(label).run();
                 lastTimes.put(label, Duration.ofNanos((long) (m.wallSeconds() * 1e9)));
-                progress.println(String.format(Locale.ROOT, "bench: %s %-16s %s %.3f s (cpu %.3f s)%s", workload,
+                progress.println(String.format(Locale.ROOT, "bench: %s %-16s %s %.3f s (cpu %.3f s%s)%s", workload,
                         label, warmup ? "warm-up " : which, m.wallSeconds(), m.cpuSeconds(),
+                        m.engine().isEmpty() ? "" : "; " + m.engine(),
                         m.timedOut() ? ", killed at the time limit" : ""));
                 if (m.timedOut()) {
                     timedOut.put(label, m);
