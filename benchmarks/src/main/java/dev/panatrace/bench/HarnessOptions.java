@@ -9,7 +9,11 @@ import java.util.List;
  * The macro harness' command line.
  *
  * @param quick small workload sizes and two measured runs, for a smoke test
- * @param out where latest.json, latest.md and latest.png go
+ * @param gvisor whether the workloads run inside one gVisor sandbox, at gVisor's sizes, into gvisor.json,
+ *     gvisor.md and gvisor.png (see {@link GvisorSandbox})
+ * @param inSandbox whether this is the part of a gVisor run inside the sandbox, which measures and prints
+ *     the results as JSON on standard output instead of writing files
+ * @param out where latest.json, latest.md and latest.png (gvisor.* for a gVisor run) go
  * @param workloads the workloads to run, by name
  * @param tools the tools to run them under
  * @param runs measured runs per tool and workload
@@ -19,16 +23,25 @@ import java.util.List;
  * @param repo the repository root
  * @param help whether only the usage was asked for
  */
-public record HarnessOptions(boolean quick, Path out, List<String> workloads, List<Tool> tools, int runs, int warmups,
-                             int timeoutSeconds, boolean startup, Path repo, boolean help) {
+public record HarnessOptions(boolean quick, boolean gvisor, boolean inSandbox, Path out, List<String> workloads,
+                             List<Tool> tools, int runs, int warmups, int timeoutSeconds, boolean startup, Path repo,
+                             boolean help) {
     /** Every workload, in the order they run. */
     public static final List<String> ALL_WORKLOADS = List.of("W1", "W2", "W3", "W4");
 
+    /** The tools a gVisor run uses unless told otherwise: engine-syscall stops at every syscall, far too slow there. */
+    public static final List<Tool> GVISOR_TOOLS = List.of(Tool.NATIVE, Tool.ENGINE_SECCOMP, Tool.STRACE_SECCOMP,
+            Tool.PROOT);
+
     /** The usage text. */
     public static final String USAGE = """
-            usage: bin/bench [--quick] [--out DIR] [--workloads W1,W2,W3,W4] [--tools TOOL,...] [--runs N]
-                             [--warmups N] [--timeout-s S] [--no-startup | --startup-only]
+            usage: bin/bench [--quick] [--gvisor] [--out DIR] [--workloads W1,W2,W3,W4] [--tools TOOL,...]
+                             [--runs N] [--warmups N] [--timeout-s S] [--no-startup | --startup-only]
               --quick       small workloads and 2 measured runs (default out: benchmarks/target/bench-quick)
+              --gvisor      every run inside one gVisor sandbox (runsc do, as root), at gVisor's sizes, into
+                            gvisor.json, gvisor.md and gvisor.png; no start-up line (default tools: native,
+                            engine-seccomp, strace-seccomp, proot; default runs 3; with --quick default out:
+                            benchmarks/target/bench-gvisor-quick)
               --out DIR     where latest.json, latest.md and latest.png go (default: benchmarks/results)
               --workloads   which workloads to run (default: all)
               --tools       native, engine-seccomp, engine-syscall, strace-seccomp, proot (default: all;
@@ -40,6 +53,9 @@ public record HarnessOptions(boolean quick, Path out, List<String> workloads, Li
               --startup-only  only the start-up line (default out: benchmarks/target/bench-startup)
             """;
 
+    /** The hidden option that marks the harness started inside the sandbox by a --gvisor run. */
+    static final String IN_SANDBOX = "--in-sandbox";
+
     /**
      * Parses the arguments.
      *
@@ -48,9 +64,11 @@ public record HarnessOptions(boolean quick, Path out, List<String> workloads, Li
     public static HarnessOptions parse(String... args) {
         Path repo = RepositoryRoot.find();
         boolean quick = false;
+        boolean gvisor = false;
+        boolean inSandbox = false;
         Path out = null;
         List<String> workloads = ALL_WORKLOADS;
-        List<Tool> tools = Arrays.asList(Tool.values());
+        List<Tool> tools = null;
         Integer runs = null;
         int warmups = 1;
         int timeout = 60;
@@ -61,6 +79,8 @@ public record HarnessOptions(boolean quick, Path out, List<String> workloads, Li
             String arg = args[i];
             switch (arg) {
                 case "--quick" -> quick = true;
+                case "--gvisor" -> gvisor = true;
+                case IN_SANDBOX -> inSandbox = true;
                 case "--no-startup" -> startup = false;
                 case "--startup-only" -> {
                     workloads = List.of();
@@ -76,12 +96,46 @@ public record HarnessOptions(boolean quick, Path out, List<String> workloads, Li
                 default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
             }
         }
+        if (gvisor && startupOnly) {
+            throw new IllegalArgumentException("--gvisor has no start-up line: --startup-only runs on the host only");
+        }
+        if (inSandbox && !gvisor) {
+            throw new IllegalArgumentException(IN_SANDBOX + " is only for the harness that --gvisor starts");
+        }
         if (out == null) {
             out = repo.resolve(startupOnly ? "benchmarks/target/bench-startup"
+                    : gvisor && quick ? "benchmarks/target/bench-gvisor-quick"
                     : quick ? "benchmarks/target/bench-quick" : "benchmarks/results");
         }
-        return new HarnessOptions(quick, out, workloads, tools, runs != null ? runs : quick ? 2 : 5, warmups, timeout,
-                startup, repo, help);
+        if (tools == null) {
+            tools = gvisor ? GVISOR_TOOLS : List.of(Tool.values());
+        }
+        if (runs == null) {
+            runs = quick ? 2 : gvisor ? 3 : 5;
+        }
+        return new HarnessOptions(quick, gvisor, inSandbox, out, workloads, tools, runs, warmups, timeout,
+                startup && !gvisor, repo, help);
+    }
+
+    /** The targets the results are held to: the issue's, or inside gVisor those that apply there. */
+    List<Target> targets() {
+        return gvisor ? Target.gvisorTargets() : Target.issueTargets();
+    }
+
+    /**
+     * The arguments that start the harness inside a --gvisor run's sandbox: these options, spelt out, with
+     * {@value #IN_SANDBOX}. The sandbox writes no files the host sees, so {@code out} is not among them.
+     */
+    List<String> sandboxArguments() {
+        List<String> args = new ArrayList<>(List.of("--gvisor", IN_SANDBOX));
+        if (quick) {
+            args.add("--quick");
+        }
+        args.addAll(List.of("--workloads", String.join(",", workloads),
+                "--tools", String.join(",", tools.stream().map(Tool::label).toList()),
+                "--runs", Integer.toString(runs), "--warmups", Integer.toString(warmups),
+                "--timeout-s", Integer.toString(timeoutSeconds)));
+        return args;
     }
 
     private static List<String> workloads(String list) {

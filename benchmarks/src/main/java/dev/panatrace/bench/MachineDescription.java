@@ -37,6 +37,12 @@ final class MachineDescription {
         return String.join(", ", parts);
     }
 
+    /** The kernel as uname(1) gives it, {@code uname -srvm}, e.g. what a sandbox shows its programs. */
+    static String kernel() {
+        return output(List.of("uname", "-srvm"))
+                .orElse(System.getProperty("os.name") + " " + System.getProperty("os.version"));
+    }
+
     /** The commit checked out in {@code repo}, with {@code +dirty} when tracked files differ from it. */
     static String commit(Path repo) {
         Optional<String> head = output(List.of("git", "-C", repo.toString(), "rev-parse", "HEAD"));
@@ -57,10 +63,21 @@ final class MachineDescription {
     }
 
     /** Standard output of a short command that exited 0, stripped; empty if it failed or is missing. */
-    private static Optional<String> output(List<String> command) {
+    static Optional<String> output(List<String> command) {
+        return output(command, false);
+    }
+
+    /**
+     * As {@link #output(List)}, with standard error too when {@code withStandardError} (some programs, such as
+     * {@code runsc flags}, print what was asked for there).
+     */
+    static Optional<String> output(List<String> command, boolean withStandardError) {
         try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(false)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(withStandardError);
+            if (!withStandardError) {
+                builder.redirectError(ProcessBuilder.Redirect.DISCARD);
+            }
+            Process process = builder.start();
             process.getOutputStream().close();
             String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             if (!process.waitFor(10, TimeUnit.SECONDS)) {

@@ -23,7 +23,8 @@ import java.util.stream.Stream;
  * {@code latest.json}, {@code latest.md} and {@code latest.png}. Runs alternate between tools round-robin,
  * after unmeasured warm-up runs, so a slow phase of the machine hits every tool alike. See {@link ToolRunner}
  * for what is timed and what the CPU figure covers. {@code bin/bench} runs it; {@code --help} lists options.
- * On a terminal it also shows where it stands on a status line (see {@link HarnessProgress}).
+ * On a terminal it also shows where it stands on a status line (see {@link HarnessProgress}). With
+ * {@code --gvisor} it runs the workloads inside one gVisor sandbox instead (see {@link GvisorSandbox}).
  */
 public final class MacroHarness {
     private final HarnessOptions options;
@@ -63,7 +64,9 @@ public final class MacroHarness {
         }
         try {
             Results results = new MacroHarness(options, StatusLine.onStandardError(System.err)).run();
-            System.out.print(ResultsMarkdown.render(results, Target.issueTargets()));
+            // Inside a --gvisor run's sandbox the results go to the harness outside, which writes the files.
+            System.out.print(options.inSandbox() ? ResultsJson.write(results)
+                    : ResultsMarkdown.render(results, options.targets()));
         } catch (ToolRunner.WorkloadFailedException e) {
             System.err.println("bench: " + e.getMessage());
             System.exit(1);
@@ -71,12 +74,19 @@ public final class MacroHarness {
     }
 
     /**
-     * Runs every chosen workload under every available chosen tool and writes the three result files.
+     * Runs every chosen workload under every available chosen tool and writes the three result files; with
+     * {@code --gvisor}, does that inside a gVisor sandbox (see {@link GvisorSandbox}), and inside it, only
+     * measures.
      *
      * @throws ToolRunner.WorkloadFailedException if a run exits non-zero or prints the wrong output
-     * @throws IllegalStateException if busybox or the Go toolchain is missing
+     * @throws IllegalStateException if busybox or the Go toolchain is missing, or for --gvisor, runsc or root
      */
     public Results run() throws IOException, InterruptedException {
+        if (options.gvisor() && !options.inSandbox()) {
+            Results results = GvisorSandbox.measure(options, log);
+            write(results);
+            return results;
+        }
         List<Tool> tools = new ArrayList<>();
         for (Tool tool : options.tools()) {
             Optional<String> missing = tool.unavailableReason();
@@ -89,14 +99,18 @@ public final class MacroHarness {
         Path busybox = Executables.busybox().orElseThrow(() -> new IllegalStateException(
                 "busybox is not installed (Debian package busybox-static)"));
         Path w3 = options.workloads().contains("W3") ? GoPrograms.build(options.repo(), "w3") : null;
-        Workloads.Sizes sizes = options.quick() ? Workloads.Sizes.QUICK : Workloads.Sizes.FULL;
-        // Before the runs: it records the load average the runs started under.
-        String machine = MachineDescription.describe();
+        Workloads.Sizes sizes = options.gvisor()
+                ? options.quick() ? Workloads.Sizes.GVISOR_QUICK : Workloads.Sizes.GVISOR
+                : options.quick() ? Workloads.Sizes.QUICK : Workloads.Sizes.FULL;
+        Workloads.Keys keys = options.gvisor() ? Workloads.Keys.GVISOR : Workloads.Keys.LINUX;
+        // Before the runs: it records the load average the runs started under. In the sandbox the harness
+        // outside describes the machine; inside, only the kernel the sandbox shows is worth saying.
+        String machine = options.inSandbox() ? "" : MachineDescription.describe();
 
         Path scratch = Files.createTempDirectory("panatrace-bench-");
         try {
             Path host = scratch.resolve("host-proc-sys");
-            Workloads.writeHostDirectory(host);
+            Workloads.writeHostDirectory(host, keys);
             Path work = Files.createDirectory(scratch.resolve("work"));
             ToolRunner runner = new ToolRunner(work, host, Duration.ofSeconds(options.timeoutSeconds()));
             List<Results.WorkloadResult> measured = new ArrayList<>();
@@ -104,7 +118,7 @@ public final class MacroHarness {
                 int rounds = options.warmups() + options.runs();
                 // The start-up line plans its own runs, once it knows which it has.
                 progress.plan(options.workloads().size() * tools.size() * rounds);
-                for (Workload workload : Workloads.create(options.workloads(), sizes, busybox, w3)) {
+                for (Workload workload : Workloads.create(options.workloads(), sizes, keys, busybox, w3)) {
                     Map<String, TimedRun> runs = new LinkedHashMap<>();
                     for (Tool tool : tools) {
                         runs.put(tool.label(), () -> runner.run(tool, workload));
@@ -115,6 +129,9 @@ public final class MacroHarness {
                 if (options.startup()) {
                     startup(runner, progress).ifPresent(measured::add);
                 }
+            }
+            if (options.inSandbox()) {
+                return new Results("", machine, Optional.of(MachineDescription.kernel()), List.copyOf(measured));
             }
             Results results = new Results(MachineDescription.commit(options.repo()), machine, List.copyOf(measured));
             write(results);
@@ -153,8 +170,9 @@ public final class MacroHarness {
                         timeLeft(labels, lastTimes, timedOut.keySet(), round, i));
                 Measurement m = runs.get(label).run();
                 lastTimes.put(label, Duration.ofNanos((long) (m.wallSeconds() * 1e9)));
-                progress.println(String.format(Locale.ROOT, "bench: %s %-16s %s %.3f s (cpu %.3f s)%s", workload,
+                progress.println(String.format(Locale.ROOT, "bench: %s %-16s %s %.3f s (cpu %.3f s%s)%s", workload,
                         label, warmup ? "warm-up " : which, m.wallSeconds(), m.cpuSeconds(),
+                        m.engine().isEmpty() ? "" : "; " + m.engine(),
                         m.timedOut() ? ", killed at the time limit" : ""));
                 if (m.timedOut()) {
                     timedOut.put(label, m);
@@ -245,11 +263,12 @@ public final class MacroHarness {
 
     private void write(Results results) throws IOException {
         Path out = options.out();
+        String name = options.gvisor() ? "gvisor" : "latest";
         Files.createDirectories(out);
-        Files.writeString(out.resolve("latest.json"), ResultsJson.write(results));
-        Files.writeString(out.resolve("latest.md"), ResultsMarkdown.render(results, Target.issueTargets()));
-        ResultsChart.writePng(results, out.resolve("latest.png"));
-        log.println("bench: wrote " + out.resolve("latest.json") + ", latest.md and latest.png");
+        Files.writeString(out.resolve(name + ".json"), ResultsJson.write(results));
+        Files.writeString(out.resolve(name + ".md"), ResultsMarkdown.render(results, options.targets()));
+        ResultsChart.writePng(results, out.resolve(name + ".png"));
+        log.println("bench: wrote " + out.resolve(name + ".json") + ", " + name + ".md and " + name + ".png");
     }
 
     private static void deleteTree(Path root) throws IOException {

@@ -9,9 +9,16 @@ import java.util.Optional;
  *
  * @param commit the repository commit measured ({@code +dirty} when the work tree had changes)
  * @param machine the kernel, CPUs, memory and tool versions
+ * @param environment where the runs ran when not directly on that machine, e.g. inside a gVisor sandbox
+ *     and which; empty when they ran on it
  * @param workloads the workloads in the order run
  */
-public record Results(String commit, String machine, List<WorkloadResult> workloads) {
+public record Results(String commit, String machine, Optional<String> environment, List<WorkloadResult> workloads) {
+    /** Results of runs made directly on {@code machine}. */
+    public Results(String commit, String machine, List<WorkloadResult> workloads) {
+        this(commit, machine, Optional.empty(), workloads);
+    }
+
     /**
      * The runs of one workload.
      *

@@ -17,6 +17,7 @@ import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.renderer.category.BarRenderer;
 import org.jfree.chart.renderer.category.StandardBarPainter;
+import org.jfree.chart.title.TextTitle;
 import org.jfree.data.category.DefaultCategoryDataset;
 
 /** Draws {@code benchmarks/results/latest.png}: median wall times as bars on a log scale, grouped by workload. */
@@ -52,6 +53,7 @@ public final class ResultsChart {
                 "panatrace: median wall time per workload (log scale, lower is better)",
                 "workload", "seconds", medians, PlotOrientation.VERTICAL, true, false, false);
         chart.setBackgroundPaint(Color.WHITE);
+        results.environment().ifPresent(e -> chart.addSubtitle(new TextTitle("inside " + e)));
         CategoryPlot plot = chart.getCategoryPlot();
         plot.setBackgroundPaint(Color.WHITE);
         plot.setRangeGridlinePaint(Color.GRAY);

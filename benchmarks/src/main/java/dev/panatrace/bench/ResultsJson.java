@@ -1,15 +1,21 @@
 package dev.panatrace.bench;
 
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * Writes {@link Results} as {@code benchmarks/results/latest.json}:
+ * Writes {@link Results} as {@code benchmarks/results/latest.json}, and reads it back:
  * <pre>{@code
  * {"commit": "...", "machine": "...", "workloads": [{"name": "W1", "description": "...", "runs":
  *   {"native": {"median_s": 0.05, "min_s": ..., "max_s": ..., "cpu_s": ..., "n": 5, "lower_bound": false}, ...}}]}
  * }</pre>
+ * Results of runs inside a sandbox ({@code gvisor.json}) have an {@code "environment"} after {@code "machine"}
+ * saying which.
  */
 public final class ResultsJson {
     private ResultsJson() {}
@@ -18,8 +24,9 @@ public final class ResultsJson {
     public static String write(Results results) {
         StringBuilder out = new StringBuilder();
         out.append("{\n  \"commit\": ").append(string(results.commit()))
-                .append(",\n  \"machine\": ").append(string(results.machine()))
-                .append(",\n  \"workloads\": [");
+                .append(",\n  \"machine\": ").append(string(results.machine()));
+        results.environment().ifPresent(e -> out.append(",\n  \"environment\": ").append(string(e)));
+        out.append(",\n  \"workloads\": [");
         // The workloads W1..Wn only: the launcher's start-up line, JVM start included, is the Markdown
         // report's, and latest.json keeps the shape tools read.
         Iterator<Results.WorkloadResult> workloads = results.workloads().stream()
@@ -45,6 +52,47 @@ public final class ResultsJson {
             out.append("}}").append(workloads.hasNext() ? "," : "");
         }
         return out.append("\n  ]\n}\n").toString();
+    }
+
+    /**
+     * The results in a text that {@link #write} wrote.
+     *
+     * @throws IllegalArgumentException if it is not JSON of that shape, saying what is wrong
+     */
+    public static Results read(String json) {
+        Map<?, ?> root = field("the document", MiniJson.parse(json), Map.class);
+        List<Results.WorkloadResult> workloads = new ArrayList<>();
+        List<?> elements = field("workloads", root.get("workloads"), List.class);
+        for (Object element : elements) {
+            Map<?, ?> workload = field("a workload", element, Map.class);
+            String name = field("name", workload.get("name"), String.class);
+            Map<String, RunSummary> runs = new LinkedHashMap<>();
+            Map<?, ?> byTool = field(name + " runs", workload.get("runs"), Map.class);
+            byTool.forEach((tool, value) -> {
+                Map<?, ?> run = field(name + " " + tool, value, Map.class);
+                runs.put((String) tool, new RunSummary(number(run, "median_s"), number(run, "min_s"),
+                        number(run, "max_s"), number(run, "cpu_s"), (int) number(run, "n"),
+                        field("lower_bound", run.get("lower_bound"), Boolean.class)));
+            });
+            workloads.add(new Results.WorkloadResult(name, field("description", workload.get("description"),
+                    String.class), runs));
+        }
+        Optional<String> environment = root.containsKey("environment")
+                ? Optional.of(field("environment", root.get("environment"), String.class)) : Optional.empty();
+        return new Results(field("commit", root.get("commit"), String.class),
+                field("machine", root.get("machine"), String.class), environment, List.copyOf(workloads));
+    }
+
+    private static double number(Map<?, ?> run, String key) {
+        return field(key, run.get(key), Double.class);
+    }
+
+    private static <T> T field(String what, Object value, Class<T> type) {
+        if (!type.isInstance(value)) {
+            throw new IllegalArgumentException("results JSON: " + what + " is " + value + ", not a "
+                    + type.getSimpleName());
+        }
+        return type.cast(value);
     }
 
     /** Seconds to the microsecond, which is finer than any timing here is repeatable. */

@@ -15,6 +15,7 @@ public final class ResultsMarkdown {
         results.workloads().stream().filter(Results.WorkloadResult::isWorkload).forEach(w -> tools.addAll(w.runs().keySet()));
         StringBuilder md = new StringBuilder("# panatrace macro benchmarks\n\n");
         md.append("Commit `").append(results.commit()).append("`; ").append(results.machine()).append(".\n\n");
+        results.environment().ifPresent(e -> md.append("Every run inside ").append(e).append(".\n\n"));
         md.append("Median wall time in seconds from spawn to exit (JVM start-up excluded), and the ratio to native. ")
                 .append("`>=` marks a run killed at the time limit.\n\n");
         header(md, tools);

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -118,7 +119,9 @@ final class ToolRunner {
         long wall = System.nanoTime() - start;
         long cpu = ResourceUsage.childrenCpuNanos() - childrenBefore + ResourceUsage.selfCpuNanos() - selfBefore;
         int exit = status.map(ExitStatus::shellStatus).orElse(-1);
-        return new Outcome(new Measurement(wall / 1e9, cpu / 1e9, timedOut), exit);
+        String engine = String.format(Locale.ROOT, "%,d stops, %s mode, memory read by %s, written by %s",
+                session.stats().stops(), session.mode(), session.memoryReads(), session.memoryWrites());
+        return new Outcome(new Measurement(wall / 1e9, cpu / 1e9, timedOut, engine), exit);
     }
 
     private void check(String what, Outcome outcome, String expectedStdout) throws IOException {

@@ -6,11 +6,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The macro benchmark's workloads W1 to W4, at full or quick sizes. */
+/** The macro benchmark's workloads W1 to W4, at full or quick sizes, on Linux or inside gVisor. */
 final class Workloads {
     /** What the host directory serves in place of the real keys, so a redirected read is recognizable. */
-    static final String HOST_OSTYPE = "PanatraceOS\n";
-    static final String HOST_OSRELEASE = "0.0.0-panatrace-bench\n";
+    static final String HOST_FIRST = "PanatraceOS\n";
+    static final String HOST_SECOND = "0.0.0-panatrace-bench\n";
 
     /**
      * How big each workload is.
@@ -25,15 +25,34 @@ final class Workloads {
     record Sizes(int w1Reads, int w2Bytes, int w3Threads, int w3Iterations, int w3Plain, int w4Processes) {
         static final Sizes FULL = new Sizes(5_000, 1_000_000, 64, 250, 8, 200);
         static final Sizes QUICK = new Sizes(200, 20_000, 8, 20, 8, 20);
+        // gVisor emulates every syscall, at tens of µs each on its ptrace platform (an open ~0.4 ms, a fork
+        // and exec ~10-40 ms): sizes for a --gvisor run of a few minutes, and a quick one of well under one.
+        static final Sizes GVISOR = new Sizes(1_000, 10_000, 16, 25, 8, 50);
+        static final Sizes GVISOR_QUICK = new Sizes(100, 1_000, 4, 5, 8, 5);
+    }
+
+    /**
+     * The two /proc/sys keys the workloads read: W1 the first, W3 both.
+     *
+     * @param first a key, relative to /proc/sys
+     * @param second another key
+     */
+    record Keys(String first, String second) {
+        /** On Linux. */
+        static final Keys LINUX = new Keys("kernel/ostype", "kernel/osrelease");
+        /** gVisor's /proc/sys has no kernel/ostype or kernel/osrelease; these two it has. */
+        static final Keys GVISOR = new Keys("vm/max_map_count", "vm/mmap_min_addr");
     }
 
     private Workloads() {}
 
     /** Fills {@code hostDirectory} with the keys the workloads read, as the tools that redirect will see them. */
-    static void writeHostDirectory(Path hostDirectory) throws IOException {
-        Files.createDirectories(hostDirectory.resolve("kernel"));
-        Files.writeString(hostDirectory.resolve("kernel/ostype"), HOST_OSTYPE);
-        Files.writeString(hostDirectory.resolve("kernel/osrelease"), HOST_OSRELEASE);
+    static void writeHostDirectory(Path hostDirectory, Keys keys) throws IOException {
+        for (String key : List.of(keys.first(), keys.second())) {
+            Files.createDirectories(hostDirectory.resolve(key).getParent());
+        }
+        Files.writeString(hostDirectory.resolve(keys.first()), HOST_FIRST);
+        Files.writeString(hostDirectory.resolve(keys.second()), HOST_SECOND);
     }
 
     /**
@@ -41,18 +60,21 @@ final class Workloads {
      *
      * @param w3 the W3 Go program, or null when W3 is not among {@code names}
      */
-    static List<Workload> create(List<String> names, Sizes sizes, Path busybox, Path w3) throws IOException {
-        String realOstype = Files.readString(Path.of("/proc/sys/kernel/ostype"));
-        String realOsrelease = Files.readString(Path.of("/proc/sys/kernel/osrelease"));
+    static List<Workload> create(List<String> names, Sizes sizes, Keys keys, Path busybox, Path w3)
+            throws IOException {
+        String first = "/proc/sys/" + keys.first();
+        String second = "/proc/sys/" + keys.second();
+        String realFirst = Files.readString(Path.of(first));
+        String realSecond = Files.readString(Path.of(second));
         String bb = busybox.toString();
         List<Workload> workloads = new ArrayList<>();
         for (String name : names) {
             workloads.add(switch (name) {
                 case "W1" -> {
                     List<String> shell = List.of(bb, "sh", "-c", "i=0; while [ $i -lt " + sizes.w1Reads()
-                            + " ]; do read v < /proc/sys/kernel/ostype; i=$((i+1)); done; echo \"$v\"");
-                    yield new Workload("W1", sizes.w1Reads() + " reads of /proc/sys/kernel/ostype (redirected) "
-                            + "from a busybox shell loop", shell, shell, firstLine(realOstype), firstLine(HOST_OSTYPE));
+                            + " ]; do read v < " + first + "; i=$((i+1)); done; echo \"$v\"");
+                    yield new Workload("W1", sizes.w1Reads() + " reads of " + first + " (redirected) "
+                            + "from a busybox shell loop", shell, shell, firstLine(realFirst), firstLine(HOST_FIRST));
                 }
                 case "W2" -> {
                     List<String> dd = List.of(bb, "dd", "if=/dev/zero", "of=/dev/null", "bs=1",
@@ -67,8 +89,8 @@ final class Workloads {
                     yield new Workload("W3", "static Go program, " + sizes.w3Threads() + " goroutines locked to OS "
                             + "threads, each " + sizes.w3Iterations() + " times: open, read and close 2 /proc/sys keys "
                             + "(redirected), " + sizes.w3Plain() + " reads of /dev/zero and writes to /dev/null",
-                            w3Command(w3, sizes, realOstype, realOsrelease),
-                            w3Command(w3, sizes, HOST_OSTYPE, HOST_OSRELEASE), stdout, stdout);
+                            w3Command(w3, sizes, first, realFirst, second, realSecond),
+                            w3Command(w3, sizes, first, HOST_FIRST, second, HOST_SECOND), stdout, stdout);
                 }
                 case "W4" -> {
                     List<String> shell = List.of(bb, "sh", "-c", "i=0; while [ $i -lt " + sizes.w4Processes()
@@ -83,11 +105,11 @@ final class Workloads {
         return workloads;
     }
 
-    private static List<String> w3Command(Path w3, Sizes sizes, String ostype, String osrelease) {
+    private static List<String> w3Command(Path w3, Sizes sizes, String first, String firstContent, String second,
+                                          String secondContent) {
         return List.of(w3.toString(), "-threads", Integer.toString(sizes.w3Threads()),
                 "-iterations", Integer.toString(sizes.w3Iterations()), "-plain", Integer.toString(sizes.w3Plain()),
-                "-expect", "/proc/sys/kernel/ostype=" + escape(ostype),
-                "-expect", "/proc/sys/kernel/osrelease=" + escape(osrelease));
+                "-expect", first + "=" + escape(firstContent), "-expect", second + "=" + escape(secondContent));
     }
 
     /** The two escapes w3's -expect understands. */

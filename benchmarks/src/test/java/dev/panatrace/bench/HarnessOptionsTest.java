@@ -40,6 +40,33 @@ class HarnessOptionsTest {
     }
 
     @Test
+    void gvisorRunsThreeTimesWithoutEngineSyscallOrStartupLine() {
+        HarnessOptions gvisor = HarnessOptions.parse("--gvisor");
+        assertTrue(gvisor.gvisor());
+        assertEquals(HarnessOptions.GVISOR_TOOLS, gvisor.tools());
+        assertEquals(3, gvisor.runs());
+        assertEquals(false, gvisor.startup());
+        assertEquals(gvisor.repo().resolve("benchmarks/results"), gvisor.out());
+        assertEquals(Target.gvisorTargets(), gvisor.targets());
+        HarnessOptions quick = HarnessOptions.parse("--gvisor", "--quick");
+        assertEquals(2, quick.runs());
+        assertEquals(quick.repo().resolve("benchmarks/target/bench-gvisor-quick"), quick.out());
+        assertThrows(IllegalArgumentException.class, () -> HarnessOptions.parse("--gvisor", "--startup-only"));
+        assertThrows(IllegalArgumentException.class, () -> HarnessOptions.parse(HarnessOptions.IN_SANDBOX));
+    }
+
+    @Test
+    void theSandboxGetsTheSameRunsSpeltOut() {
+        HarnessOptions host = HarnessOptions.parse("--gvisor", "--quick", "--workloads", "W2,W1", "--tools",
+                "proot,engine-seccomp", "--warmups", "0", "--timeout-s", "90", "--out", "/tmp/elsewhere");
+        HarnessOptions inside = HarnessOptions.parse(host.sandboxArguments().toArray(String[]::new));
+        assertTrue(inside.inSandbox() && inside.gvisor() && inside.quick());
+        assertEquals(List.of("W2", "W1"), inside.workloads());
+        assertEquals(List.of(Tool.PROOT, Tool.ENGINE_SECCOMP), inside.tools());
+        assertEquals(List.of(host.runs(), 0, 90), List.of(inside.runs(), inside.warmups(), inside.timeoutSeconds()));
+    }
+
+    @Test
     void rejectsWhatItDoesNotKnowSayingWhat() {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> HarnessOptions.parse("--fast"))
                 .getMessage().contains("--fast"));

@@ -6,8 +6,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A strict reader of RFC 8259 JSON for the tests: objects become LinkedHashMaps, arrays Lists, numbers
- * Doubles, and true, false and null themselves. Anything malformed throws IllegalArgumentException.
+ * A strict reader of RFC 8259 JSON: objects become LinkedHashMaps, arrays Lists, numbers Doubles, and true,
+ * false and null themselves. Anything malformed throws IllegalArgumentException. It reads back what
+ * {@link ResultsJson} writes: the tests' checks, and the results a {@code --gvisor} run's sandbox sends out.
  */
 final class MiniJson {
     private final String text;
