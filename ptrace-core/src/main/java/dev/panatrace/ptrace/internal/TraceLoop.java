@@ -1155,20 +1155,35 @@ public final class TraceLoop implements TraceSession {
      * often on another CPU, at every stop, which costs more than the poll when stops come close together.
      */
     private int waitAny() {
-        if (spinNanos > 0) {
+        if (spinNanos > 0 && blockingWaits == 0) {
             long deadline = System.nanoTime() + spinNanos;
             do {
                 int tid = LibC.waitpid(-1, statusBuffer, WALL | WNOTHREAD | WNOHANG);
                 if (tid != 0) {
+                    emptySpins = 0;
                     return tid;
                 }
                 // sched_yield, not a pause: on a busy machine a spinning tracer would take the CPU from the
                 // very tracee it waits for; on an idle one yield returns at once.
                 Thread.yield();
             } while (System.nanoTime() < deadline);
+            if (++emptySpins == SPINS_BEFORE_BLOCKING) {
+                // Stops come further apart than the spin (a tracee that computes or sleeps; gVisor, where
+                // every wait is an emulated syscall): polling only adds calls. Block for a while, then look again.
+                emptySpins = 0;
+                blockingWaits = BLOCKING_WAITS;
+            }
+        } else if (blockingWaits > 0) {
+            blockingWaits--;
         }
         return LibC.waitpid(-1, statusBuffer, WALL | WNOTHREAD);
     }
+
+    /** Spins in a row that found no stop, after which the tracer blocks at once for {@link #BLOCKING_WAITS} waits. */
+    private static final int SPINS_BEFORE_BLOCKING = 8;
+    private static final int BLOCKING_WAITS = 256;
+    private int emptySpins;
+    private int blockingWaits;
 
     private WaitStatus waitFor(int pid, int options) {
         while (true) {
