@@ -6,8 +6,12 @@ package dev.panatrace.ptrace;
  * slow handler slows the tracee.
  *
  * <p>An exception thrown by a hook does not end the trace: the engine logs it once per hook and
- * syscall, and the event proceeds as if the hook had returned its default (the syscall runs
- * unmodified, the signal is delivered).
+ * syscall, drops the hook's register changes and its answer, and the event proceeds as with the
+ * default (the syscall runs with its own arguments and result, the signal is delivered). What the hook
+ * already did to the tracee stays done, since none of it can be undone: syscalls it injected have run,
+ * memory it wrote (its own or the engine's scratch memory) stays written, descriptors it watched stay
+ * watched. An {@link Error} other than {@link AssertionError} and {@link LinkageError} is not caught: it
+ * ends the trace (see {@link TraceSession#waitFor()}).
  */
 public interface TraceHandler {
     /**
