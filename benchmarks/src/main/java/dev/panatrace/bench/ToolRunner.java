@@ -108,7 +108,7 @@ final class ToolRunner {
         TraceSession session = tracer.spawn(command);
         try {
             status = session.waitFor(timeout);
-            timedOut = status == null;
+            timedOut = !session.isDone();
             if (timedOut) {
                 session.kill();
                 status = session.waitFor();

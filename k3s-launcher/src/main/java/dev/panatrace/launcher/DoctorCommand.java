@@ -91,8 +91,8 @@ final class DoctorCommand implements Subcommand {
         };
         try (TraceSession session = Tracer.builder().mode(TraceMode.SECCOMP).handler(openatOnly)
                 .spawn(List.of("true"))) {
-            Optional<?> ended = session.waitFor(PROBE_TIMEOUT);
-            if (ended == null) {
+            session.waitFor(PROBE_TIMEOUT);
+            if (!session.isDone()) {
                 return List.of(new Check(false, "ptrace", "a traced 'true' did not end within " + PROBE_TIMEOUT.toSeconds()
                         + " s", "none: the engine cannot run k3s", true));
             }

@@ -113,7 +113,7 @@ final class TracedRun {
         Instant killAt = null;
         while (true) {
             Optional<ExitStatus> status = session.waitFor(POLL);
-            if (status != null) {
+            if (session.isDone()) {
                 return status;
             }
             if (killAt == null && session.signalled() && !isRunning(session.pid())) {

@@ -1,6 +1,6 @@
 package dev.panatrace.procsys;
 
-import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panatrace.ptrace.ExitStatus;
 import dev.panatrace.ptrace.TraceMode;
@@ -40,7 +40,7 @@ record ServedRun(int exitCode, String stdout, String stderr) {
         try (TraceSession session = Tracer.builder().handler(server).mode(mode).environment(environment)
                 .stdout(out).stderr(err).spawn(command)) {
             Optional<ExitStatus> status = session.waitFor(TIMEOUT);
-            assertNotNull(status, command + " did not end within " + TIMEOUT + "; stderr: " + Files.readString(err));
+            assertTrue(session.isDone(), command + " did not end within " + TIMEOUT + "; stderr: " + Files.readString(err));
             return new ServedRun(status.orElseThrow().shellStatus(), Files.readString(out), Files.readString(err));
         }
     }

@@ -101,7 +101,8 @@ final class RoundTripTracee {
     /** Ends the tracee (end of its requests), waits for it and removes its FIFOs. */
     void stop() throws IOException, InterruptedException {
         requests.close();
-        if (session.waitFor(Duration.ofSeconds(10)) == null) {
+        session.waitFor(Duration.ofSeconds(10));
+        if (!session.isDone()) {
             session.kill();
         }
         session.close();
