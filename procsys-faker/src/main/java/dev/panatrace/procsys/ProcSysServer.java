@@ -196,8 +196,12 @@ public final class ProcSysServer implements TraceHandler, AutoCloseable {
     /** Tids whose current syscall's exit the redirector wants too; tracer thread only. */
     private final Set<Integer> redirectorExits = new HashSet<>();
     private boolean unvalidatedWritesLogged;
-    /** Descriptor numbers outside the range that copies of key descriptors were made to; tracer thread only. */
-    private final Set<Integer> watchedCopies = new HashSet<>();
+    /**
+     * By process: descriptor numbers outside the range whose writes its stacked filters stop, because a
+     * copy of a key's descriptor was made to them there or in an ancestor (filters are inherited, as these
+     * sets are). Dropped when the process ends; tracer thread only.
+     */
+    private final Map<Integer, Set<Integer>> watchedCopies = new HashMap<>();
     /** Files written through copies of key descriptors, not applied yet; tracer thread only. */
     private final List<Capture> captures = new ArrayList<>();
 
@@ -366,7 +370,7 @@ public final class ProcSysServer implements TraceHandler, AutoCloseable {
         }
         if (DUPLICATIONS.contains(name) || name.equals("fcntl")) {
             int fd = (int) call.arg(0);
-            boolean watched = fd >= FD_LOW && fd < FD_HIGH || watchedCopies.contains(fd);
+            boolean watched = fd >= FD_LOW && fd < FD_HIGH || watchesCopy(tracee.pid(), fd);
             DescriptorKey key = watched ? keyOfDescriptor(tracee, fd) : null;
             return key != null && !key.hostFile() ? await(tracee.tid(), new CopiedOut(key.key())) : EntryAction.CONTINUE;
         }
@@ -415,6 +419,37 @@ public final class ProcSysServer implements TraceHandler, AutoCloseable {
     @Override
     public void onNewTracee(int parentTid, int tid, int pid) {
         views.started(parentTid, tid, pid);
+        if (tid == pid && !watchedCopies.isEmpty()) {
+            // A new process inherits its parent's filters, and with them what they watch.
+            Set<Integer> inherited = watchedCopies.get(processOf(parentTid));
+            if (inherited != null) {
+                watchedCopies.put(pid, new HashSet<>(inherited));
+            }
+        }
+    }
+
+    private boolean watchesCopy(int pid, int fd) {
+        Set<Integer> fds = watchedCopies.get(pid);
+        return fds != null && fds.contains(fd);
+    }
+
+    /** The process of a live thread, from /proc/TID/status; the tid itself if that cannot be read. */
+    private static int processOf(int tid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Integer.toString(tid), "status"))) {
+                if (line.startsWith("Tgid:")) {
+                    return Integer.parseInt(line.substring(5).strip());
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            LOG.log(Level.DEBUG, "cannot read the process of tid {0}: {1}", tid, e);
+        }
+        return tid;
+    }
+
+    /** How many processes have watched copies (for tests: the map must shrink as processes end). */
+    int processesWithWatchedCopies() {
+        return watchedCopies.size();
     }
 
     /** Forgets the thread. */
@@ -422,6 +457,7 @@ public final class ProcSysServer implements TraceHandler, AutoCloseable {
     public void onExit(int tid, int pid, ExitStatus status) {
         if (tid == pid) {
             applyCaptures(pid);
+            watchedCopies.remove(pid);
         }
         pending.remove(tid);
         redirectorExits.remove(tid);
@@ -572,7 +608,7 @@ public final class ProcSysServer implements TraceHandler, AutoCloseable {
         try {
             // Its writes, and its own copies (a shell's `exec 5>key; echo x >&5` copies twice).
             call.watchDescriptor((int) copy, ON_KEY_DESCRIPTORS);
-            watchedCopies.add((int) copy);
+            watchedCopies.computeIfAbsent(call.tracee().pid(), pid -> new HashSet<>()).add((int) copy);
         } catch (ErrnoException | IllegalStateException e) {
             LOG.log(Level.DEBUG, "cannot watch descriptor {0} of pid {1} ({2}); capturing its writes",
                     copy, call.tracee().pid(), e.getMessage());
@@ -737,7 +773,7 @@ public final class ProcSysServer implements TraceHandler, AutoCloseable {
     private EntryAction write(Syscall call) {
         Tracee tracee = call.tracee();
         int fd = (int) call.arg(0);
-        if ((fd < FD_LOW || fd >= FD_HIGH) && !watchedCopies.contains(fd)) {
+        if ((fd < FD_LOW || fd >= FD_HIGH) && !watchesCopy(tracee.pid(), fd)) {
             // Only in syscall mode, where every write stops.
             return EntryAction.CONTINUE;
         }
