@@ -76,6 +76,8 @@ public final class Errno {
     public static final int ENODATA = 61;
     /** Operation not supported. */
     public static final int EOPNOTSUPP = 95;
+    /** Connection timed out; the engine's answer for an injected syscall that ran too long. */
+    public static final int ETIMEDOUT = 110;
 
     /**
      * Kernel-internal (include/linux/errno.h, never returned to user space): the call was

@@ -78,10 +78,16 @@ public interface Syscall {
      * are one, else at one in the vDSO: never at an address merely assumed to hold one, since gVisor's
      * systrap platform rewrites syscall sites.
      *
+     * <p>While it runs, the tracer waits for this thread alone: every other tracee that stops waits too. An
+     * injected syscall must therefore not wait for another traced thread (a read from a pipe that another
+     * tracee writes, a wait4 for a traced child): it would never return. Past
+     * {@link Tracer.Builder#injectionTimeout} the engine interrupts it and throws.
+     *
      * @param number the syscall number
      * @param args its arguments, at most six
      * @return the injected syscall's result, or -errno
      * @throws IllegalStateException at an entry stop, or where no syscall instruction can be found
+     * @throws ErrnoException with ETIMEDOUT when the syscall ran past the injection timeout and was interrupted
      */
     long inject(long number, long... args);
 

@@ -31,6 +31,8 @@ public final class Tracer {
 
     /** The default {@link Builder#waitSpin}: chosen by measurement, see the README. */
     static final Duration DEFAULT_WAIT_SPIN = Duration.ofNanos(50_000);
+    /** The default {@link Builder#injectionTimeout}. */
+    static final Duration DEFAULT_INJECTION_TIMEOUT = Duration.ofSeconds(10);
 
     /**
      * Links the engine's native calls now instead of at the first spawn or attach. Linking generates code
@@ -61,6 +63,7 @@ public final class Tracer {
         private Duration waitSpin = DEFAULT_WAIT_SPIN;
         private int cpu = -1;
         private MemoryAccess memoryAccess = MemoryAccess.PROCESS_VM;
+        private Duration injectionTimeout = DEFAULT_INJECTION_TIMEOUT;
         private Path stdin;
         private Path stdout;
         private Path stderr;
@@ -137,6 +140,23 @@ public final class Tracer {
         }
 
         /**
+         * How long a syscall injected with {@link Syscall#inject} may run (default 10 s). The tracer waits for
+         * it alone, holding every other tracee that stops meanwhile, so an injected syscall that waits for
+         * another traced thread would wait forever; past this time the engine interrupts it and
+         * {@code inject} throws an {@link ErrnoException} with ETIMEDOUT.
+         *
+         * @param timeout the longest an injected syscall may run
+         * @return this builder
+         */
+        public Builder injectionTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("injectionTimeout must be positive: " + timeout);
+            }
+            this.injectionTimeout = timeout;
+            return this;
+        }
+
+        /**
          * Sets the spawned command's environment (default: this JVM's).
          *
          * @param environment the variables, names to values
@@ -204,7 +224,7 @@ public final class Tracer {
             if (command.isEmpty()) {
                 throw new IllegalArgumentException("empty command");
             }
-            return TraceLoop.spawn(handler, new TraceLoop.Options(mode, waitSpin, cpu, memoryAccess), List.copyOf(command),
+            return TraceLoop.spawn(handler, new TraceLoop.Options(mode, waitSpin, cpu, memoryAccess, injectionTimeout), List.copyOf(command),
                     environment, directory,
                     new Spawner.Redirects(stdin, stdout, stderr));
         }
@@ -221,7 +241,7 @@ public final class Tracer {
          * @throws TraceFailedException if it cannot be attached
          */
         public TraceSession attach(int pid) {
-            return TraceLoop.attach(handler, new TraceLoop.Options(TraceMode.SYSCALL, waitSpin, cpu, memoryAccess), pid);
+            return TraceLoop.attach(handler, new TraceLoop.Options(TraceMode.SYSCALL, waitSpin, cpu, memoryAccess, injectionTimeout), pid);
         }
     }
 }

@@ -105,6 +105,46 @@ class SessionLifecycleTest {
         }
     }
 
+    /**
+     * An injected syscall that waits (here pause(2), forever) is interrupted at the injection timeout; the
+     * handler gets ETIMEDOUT, the thread's registers are back, and the program goes on unharmed.
+     */
+    @Test
+    void anInjectedSyscallThatWaitsIsInterruptedAtTheTimeout() throws Exception {
+        List<Object> outcomes = new java.util.ArrayList<>();
+        TraceHandler injectsPause = new TraceHandler() {
+            @Override
+            public SyscallSet syscalls() {
+                return SyscallSet.of("uname");
+            }
+
+            @Override
+            public EntryAction onSyscallEntry(Syscall call) {
+                return EntryAction.OBSERVE_EXIT;
+            }
+
+            @Override
+            public void onSyscallExit(Syscall call) {
+                SyscallTable table = SyscallTable.of(call.tracee().arch());
+                long started = System.nanoTime();
+                try {
+                    outcomes.add(call.inject(table.numberOf("pause")));
+                } catch (ErrnoException e) {
+                    outcomes.add(Errno.name(e.errno()));
+                }
+                outcomes.add(Duration.ofNanos(System.nanoTime() - started).toMillis() < 5_000);
+                outcomes.add(call.inject(table.numberOf("getpid")) == call.tracee().pid());
+            }
+        };
+        Path out = tmp.resolve("out");
+        try (TraceSession session = Tracer.builder().handler(injectsPause).injectionTimeout(Duration.ofMillis(300))
+                .stdout(out).spawn(List.of(Tracees.busybox().toString(), "uname", "-s"))) {
+            assertEquals(Optional.of(ExitStatus.exited(0)), session.waitFor(Duration.ofSeconds(30)));
+        }
+        assertEquals(List.of("ETIMEDOUT", true, true), outcomes);
+        assertEquals("Linux\n", Files.readString(out));
+    }
+
     /** An Error the engine does not catch from handlers. */
     private static final class EngineBreaker extends Error {
         EngineBreaker() {

@@ -2,6 +2,7 @@ package dev.panatrace.ptrace.internal;
 
 import dev.panatrace.ptrace.Arch;
 import dev.panatrace.ptrace.Errno;
+import dev.panatrace.ptrace.ErrnoException;
 import dev.panatrace.ptrace.Registers;
 import dev.panatrace.ptrace.TraceeGoneException;
 import dev.panatrace.ptrace.WaitStatus;
@@ -39,9 +40,16 @@ final class SyscallInjector {
      */
     long inject(TraceLoop.ThreadState thread, Registers base, long syscallAddress, long nr, long... args) {
         Deque<byte[]> heldSignals = new ArrayDeque<>();
+        long deadline = System.nanoTime() + loop.injectionTimeout().toNanos();
         try {
             while (true) {
-                long result = runOnce(thread, base, syscallAddress, nr, args, heldSignals);
+                long result = runOnce(thread, base, syscallAddress, nr, args, heldSignals, deadline);
+                if (result == TIMED_OUT) {
+                    throw new ErrnoException(Errno.ETIMEDOUT, "injected syscall " + loop.table().name((int) nr)
+                            + " did not return within " + loop.injectionTimeout().toMillis() + " ms and was interrupted "
+                            + "(while it runs, every other tracee that stops waits: an injected syscall must not wait "
+                            + "for another traced thread)", thread.tid);
+                }
                 // Interrupted before it could complete; the kernel would restart it, and so do we.
                 if (!Errno.isRestart(result)) {
                     return result;
@@ -53,8 +61,11 @@ final class SyscallInjector {
         }
     }
 
+    /** What {@link #runOnce} returns for a syscall that was interrupted at the deadline. */
+    private static final long TIMED_OUT = Long.MIN_VALUE;
+
     private long runOnce(TraceLoop.ThreadState thread, Registers base, long syscallAddress, long nr, long[] args,
-                         Deque<byte[]> heldSignals) {
+                         Deque<byte[]> heldSignals, long deadline) {
         int tid = thread.tid;
         Registers regs = base.copy();
         regs.setInstructionPointer(syscallAddress);
@@ -74,8 +85,16 @@ final class SyscallInjector {
         // before both (older kernels, gVisor) when the filter traces the number.
         sawSeccompFirst = false;
         int syscallStops = 0;
+        boolean interrupted = false;
         for (boolean first = true; ; first = false) {
-            WaitStatus ws = loop.waitThread(tid);
+            WaitStatus ws = interrupted ? loop.waitThread(tid) : loop.waitThread(tid, deadline);
+            if (ws == null) {
+                // PTRACE_INTERRUPT ends a blocking syscall as a signal would: its exit stop comes next, then
+                // the interrupt's own stop, which the main loop takes after the registers are restored.
+                Ptrace.interrupt(tid);
+                interrupted = true;
+                continue;
+            }
             if (!ws.stopped()) {
                 loop.replayLater(tid, ws);
                 throw new TraceeGoneException("injected syscall " + nr, tid);
@@ -84,7 +103,8 @@ final class SyscallInjector {
                 sawSeccompFirst |= first;
             } else if (ws.syscallStop()) {
                 if (++syscallStops == 2) {
-                    return loop.registersOf(tid).returnValue();
+                    long result = loop.registersOf(tid).returnValue();
+                    return interrupted && Errno.isRestart(result) ? TIMED_OUT : result;
                 }
             } else if (ws.event() == 0) {
                 heldSignals.add(loop.signalInfo(tid));
@@ -111,7 +131,8 @@ final class SyscallInjector {
             loop.memory().write(thread.tid, thread.process.pid, slot, Arrays.copyOf(siginfo, 128));
             thread.placed[0] = null;
             long r = runOnce(thread, base, syscallAddress, loop.table().numberOf("rt_tgsigqueueinfo"),
-                    new long[] {thread.process.pid, thread.tid, signal, slot}, held);
+                    new long[] {thread.process.pid, thread.tid, signal, slot}, held,
+                    System.nanoTime() + loop.injectionTimeout().toNanos());
             loop.setRegisters(thread.tid, base);
             if (r < 0) {
                 loop.tgkill(thread.process.pid, thread.tid, signal);

@@ -47,6 +47,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
 /**
@@ -128,11 +129,12 @@ public final class TraceLoop implements TraceSession {
     /**
      * How a trace runs. @param mode how syscalls stop @param waitSpin how long to poll before blocking
      * in waitpid @param cpu the CPU to pin the tracer and the spawned command to, or -1 @param memoryAccess
-     * the first way to try for tracee memory
+     * the first way to try for tracee memory @param injectionTimeout how long an injected syscall may run
      */
-    public record Options(TraceMode mode, Duration waitSpin, int cpu, MemoryAccess memoryAccess) {
+    public record Options(TraceMode mode, Duration waitSpin, int cpu, MemoryAccess memoryAccess,
+                          Duration injectionTimeout) {
         Options withMode(TraceMode newMode) {
-            return new Options(newMode, waitSpin, cpu, memoryAccess);
+            return new Options(newMode, waitSpin, cpu, memoryAccess, injectionTimeout);
         }
     }
 
@@ -1044,6 +1046,38 @@ public final class TraceLoop implements TraceSession {
 
     WaitStatus waitThread(int tid) {
         return waitFor(tid, 0);
+    }
+
+    /**
+     * The next stop of {@code tid}, or null at {@code deadline} (System.nanoTime). Polls: waitpid cannot
+     * time out. An injected syscall usually returns within the first microseconds of spinning.
+     */
+    WaitStatus waitThread(int tid, long deadline) {
+        long pause = 0;
+        while (true) {
+            int r = LibC.waitpid(tid, statusBuffer, WALL | WNOTHREAD | WNOHANG);
+            if (r == tid) {
+                return new WaitStatus(statusBuffer.get(ValueLayout.JAVA_INT, 0));
+            }
+            if (r < 0 && LibC.errno() != Errno.EINTR) {
+                throw new ErrnoException(LibC.errno(), "waitpid(" + tid + ")", tid);
+            }
+            long now = System.nanoTime();
+            if (now - deadline >= 0) {
+                return null;
+            }
+            // Yield for the first 100 µs, then sleep, longer each time up to 10 ms.
+            pause = pause == 0 ? 1_000 : Math.min(pause * 2, 10_000_000);
+            if (pause < 100_000) {
+                Thread.yield();
+            } else {
+                LockSupport.parkNanos(Math.min(pause, deadline - now));
+            }
+        }
+    }
+
+    Duration injectionTimeout() {
+        return options.injectionTimeout();
     }
 
     /** A wait result for the main loop, taken while injecting. */
