@@ -8,7 +8,9 @@
 //   - unless the node runs no kubelet (server --disable-agent): the kubelet's /proc/sys sequence (read each
 //     tunable, write it if it differs, read it back), kube-proxy's route_localnet, k3s's conntrack and
 //     forwarding writes; checks that /dev/kmsg can be opened, that / is a shared mount in its mount
-//     namespace, and that every entry of K3SSTANDIN_CNI_BIN_DIR (when set) is a regular file.
+//     namespace, that cAdvisor could take stats of / (the fstype of its mount in mountinfo is one cAdvisor
+//     takes stats from, stat's st_dev is that mount's maj:min, statfs gives a size; it prints "cadvisor root
+//     TYPE MAJ:MIN"), and that every entry of K3SSTANDIN_CNI_BIN_DIR (when set) is a regular file.
 //   - starts two child processes of itself (as k3s starts containerd and its shims), prints "k3s stand-in
 //     up", and waits.
 //
@@ -161,13 +163,14 @@ func rootShared() error {
 	return scanner.Err()
 }
 
-// rootFs is the fstype column of the last mount on / in this process's mountinfo, and statfs's f_type of /.
-func rootFs() (string, int64, error) {
+// rootMount is the fstype and maj:min of the last mount on / in this process's mountinfo (the one on top),
+// split with strings.Fields as cAdvisor's mount parser splits it.
+func rootMount() (string, string, error) {
 	data, err := os.ReadFile("/proc/self/mountinfo")
 	if err != nil {
-		return "", 0, err
+		return "", "", err
 	}
-	fstype := ""
+	fstype, majorMinor := "", ""
 	for _, line := range strings.Split(string(data), "\n") {
 		fields := strings.Fields(line)
 		if len(fields) < 7 || fields[4] != "/" {
@@ -175,16 +178,62 @@ func rootFs() (string, int64, error) {
 		}
 		for i, field := range fields[6:] {
 			if field == "-" && 6+i+1 < len(fields) {
-				fstype = fields[6+i+1]
+				fstype, majorMinor = fields[6+i+1], fields[2]
 				break
 			}
 		}
+	}
+	if fstype == "" {
+		return "", "", fmt.Errorf("no mount at / in /proc/self/mountinfo")
+	}
+	return fstype, majorMinor, nil
+}
+
+// rootFs is the fstype column of the mount on / in this process's mountinfo, and statfs's f_type of /.
+func rootFs() (string, int64, error) {
+	fstype, _, err := rootMount()
+	if err != nil {
+		return "", 0, err
 	}
 	var stat syscall.Statfs_t
 	if err := syscall.Statfs("/", &stat); err != nil {
 		return "", 0, err
 	}
 	return fstype, int64(stat.Type), nil
+}
+
+// cadvisorTypes are the filesystems cAdvisor takes stats from (ext2, ext3 and ext4 by their prefix).
+var cadvisorTypes = map[string]bool{"btrfs": true, "overlay": true, "tmpfs": true, "xfs": true, "zfs": true,
+	"nfs": true, "nfs4": true}
+
+// cadvisorRoot checks / as cAdvisor does for kubelet's root filesystem: the type of its mount, the device
+// of / (stat's st_dev, as glibc splits it) against the mount's maj:min (except on btrfs, whose numbers
+// cAdvisor takes from stat itself), and statfs's size (block count times fragment size).
+func cadvisorRoot() (string, string, error) {
+	fstype, majorMinor, err := rootMount()
+	if err != nil {
+		return "", "", err
+	}
+	if !strings.HasPrefix(fstype, "ext") && !cadvisorTypes[fstype] {
+		return "", "", fmt.Errorf("/ is %s, not a type cAdvisor takes stats from", fstype)
+	}
+	var st syscall.Stat_t
+	if err := syscall.Stat("/", &st); err != nil {
+		return "", "", err
+	}
+	dev := uint64(st.Dev)
+	device := fmt.Sprintf("%d:%d", ((dev>>8)&0xfff)|((dev>>32)&^0xfff), (dev&0xff)|((dev>>12)&^0xff))
+	if fstype != "btrfs" && device != majorMinor {
+		return "", "", fmt.Errorf("stat of / gives device %s, its mount in mountinfo %s", device, majorMinor)
+	}
+	var fs syscall.Statfs_t
+	if err := syscall.Statfs("/", &fs); err != nil {
+		return "", "", err
+	}
+	if uint64(fs.Frsize)*fs.Blocks == 0 {
+		return "", "", fmt.Errorf("statfs of / gives no size (%d blocks of %d bytes)", fs.Blocks, fs.Frsize)
+	}
+	return fstype, majorMinor, nil
 }
 
 func cniRealFiles(dir string) error {
@@ -220,6 +269,11 @@ func kubelet() {
 	if err := rootShared(); err != nil {
 		fail("mount propagation", err)
 	}
+	fstype, majorMinor, err := cadvisorRoot()
+	if err != nil {
+		fail("root filesystem", err)
+	}
+	fmt.Printf("cadvisor root %s %s\n", fstype, majorMinor)
 	if dir := os.Getenv("K3SSTANDIN_CNI_BIN_DIR"); dir != "" {
 		if err := cniRealFiles(dir); err != nil {
 			fail("cni plugins", err)

@@ -1,5 +1,9 @@
 package dev.panatrace.launcher;
 
+import dev.panatrace.ptrace.EntryAction;
+import dev.panatrace.ptrace.ErrnoException;
+import dev.panatrace.ptrace.MemoryAccess;
+import dev.panatrace.ptrace.Syscall;
 import dev.panatrace.ptrace.SyscallSet;
 import dev.panatrace.ptrace.TraceFailedException;
 import dev.panatrace.ptrace.TraceHandler;
@@ -32,9 +36,10 @@ final class DoctorCommand implements Subcommand {
     @Override
     public CommandSyntax syntax() {
         return new CommandSyntax("k3s-launcher " + NAME, "Checks this machine for running k3s under the launcher: "
-                + "ptrace, seccomp, the root filesystem, /dev/kmsg, mount propagation, cgroups, CNI plugins, overlay, "
-                + "the kubelet sysctls and the kernel. One line per check: a mark (\u2713 or \u2717), what was seen, "
-                + "and what the launcher does about it. Nothing is changed.")
+                + "the kernel (gVisor recognized by its kernel log), ptrace, seccomp, how the engine reads and writes "
+                + "tracee memory, the root filesystem, /dev/kmsg, mount propagation, cgroups, CNI plugins, overlay and "
+                + "the kubelet sysctls. One line per check: a mark (\u2713 or \u2717), what was seen, and what the "
+                + "launcher does about it. Nothing is changed.")
                 .option("--cni-bin-dir", "DIR", "Where kubelet looks for CNI plugins (default: /opt/cni/bin; "
                         + "/usr/lib/cni is checked too).", value -> cniBinDir = Path.of(value))
                 .exitStatus("0", "k3s can run here, with the workarounds shown")
@@ -73,24 +78,24 @@ final class DoctorCommand implements Subcommand {
         return blocked ? 1 : 0;
     }
 
-    private static Check kernel(HostFacts facts) {
-        if (facts.gvisor()) {
-            return new Check(true, "kernel", "gVisor (release " + facts.kernelRelease() + ")",
-                    "the engine probes the seccomp stop order and uses GETREGSET, as gVisor needs", false);
+    static Check kernel(HostFacts facts) {
+        Optional<String> gvisor = facts.gvisorEvidence();
+        if (gvisor.isPresent()) {
+            return new Check(true, "kernel", "gVisor, release " + facts.kernelRelease() + " (" + gvisor.get() + ")",
+                    "the engine finds gVisor's seccomp stop order and memory access by itself; the node's "
+                            + "workarounds below take gVisor into account", false);
         }
         return new Check(true, "kernel", "Linux " + facts.kernelRelease(), "nothing to do", false);
     }
 
-    /** Spawns {@code true} under the engine: proves ptrace works and shows whether seccomp filters install. */
+    /**
+     * Spawns {@code true} under the engine, rewriting each path it opens into the same path, as the launcher
+     * rewrites /proc/sys paths: proves ptrace works, and shows whether a seccomp filter installs and how the
+     * engine reads and writes tracee memory here.
+     */
     private static List<Check> ptrace() throws InterruptedException {
-        TraceHandler openatOnly = new TraceHandler() {
-            @Override
-            public SyscallSet syscalls() {
-                return SyscallSet.of("openat");
-            }
-        };
-        try (TraceSession session = Tracer.builder().mode(TraceMode.SECCOMP).handler(openatOnly)
-                .spawn(List.of("true"))) {
+        PathEcho echo = new PathEcho();
+        try (TraceSession session = Tracer.builder().mode(TraceMode.SECCOMP).handler(echo).spawn(List.of("true"))) {
             session.waitFor(PROBE_TIMEOUT);
             if (!session.isDone()) {
                 return List.of(new Check(false, "ptrace", "a traced 'true' did not end within " + PROBE_TIMEOUT.toSeconds()
@@ -98,15 +103,76 @@ final class DoctorCommand implements Subcommand {
             }
             Check ptrace = new Check(true, "ptrace", "a traced 'true' ran to its end", "k3s runs under the engine",
                     false);
-            Check seccomp = session.mode() == TraceMode.SECCOMP
-                    ? new Check(true, "seccomp", "a seccomp filter installed in the traced command",
-                            "only path syscalls stop", false)
-                    : new Check(false, "seccomp", "no seccomp filter could be installed",
-                            "every syscall stops (PTRACE_SYSCALL): k3s runs, slower", false);
-            return List.of(ptrace, seccomp);
+            return List.of(ptrace, seccomp(session.mode()),
+                    memory(session.memoryReads(), session.memoryWrites(), echo.rewrites));
         } catch (TraceFailedException e) {
             return List.of(new Check(false, "ptrace", "not permitted: " + e.getMessage(),
                     "none: the engine cannot run k3s", true));
+        }
+    }
+
+    /** The engine's mode in the probe: a seccomp filter, or a stop at every syscall where none installs. */
+    static Check seccomp(TraceMode mode) {
+        return mode == TraceMode.SECCOMP
+                ? new Check(true, "seccomp", "a seccomp filter installed in the traced command",
+                        "only path syscalls stop", false)
+                : new Check(false, "seccomp", "no seccomp filter could be installed",
+                        "every syscall stops (PTRACE_SYSCALL): k3s runs, slower", false);
+    }
+
+    /**
+     * How the engine read and wrote tracee memory in the probe.
+     *
+     * @param rewrites how many paths the probe read and wrote back; without any, memory was not used
+     */
+    static Check memory(MemoryAccess reads, MemoryAccess writes, int rewrites) {
+        if (rewrites == 0) {
+            return new Check(false, "tracee memory", "not used: the traced 'true' opened no file",
+                    "the engine finds the way by itself when k3s runs", false);
+        }
+        String seen = "reads " + describe(reads, "read") + ", writes " + describe(writes, "write");
+        if (reads == MemoryAccess.PROCESS_VM && writes == MemoryAccess.PROCESS_VM) {
+            return new Check(true, "tracee memory", seen, "nothing to do", false);
+        }
+        return new Check(false, "tracee memory", seen + " (the kernel refused the faster ways)",
+                "paths are rewritten all the same, with more system calls per rewrite", false);
+    }
+
+    private static String describe(MemoryAccess access, String verb) {
+        return switch (access) {
+            case PROCESS_VM -> "with process_vm_" + verb + "v";
+            case PROC_MEM -> "through /proc/PID/mem";
+            case PEEK_POKE -> "word by word with " + (verb.equals("read") ? "PTRACE_PEEKDATA" : "PTRACE_POKEDATA");
+        };
+    }
+
+    /** Reads each path {@code openat} is given and writes the same path back into the tracee. */
+    private static final class PathEcho implements TraceHandler {
+        /** Tracer thread only; read after the trace ended. */
+        int rewrites;
+
+        @Override
+        public SyscallSet syscalls() {
+            return SyscallSet.of("openat");
+        }
+
+        @Override
+        public boolean usesScratchMemory() {
+            return true;
+        }
+
+        @Override
+        public EntryAction onSyscallEntry(Syscall call) {
+            try {
+                byte[] path = call.readString(1);
+                if (path != null) {
+                    call.replaceString(1, path);
+                    rewrites++;
+                }
+            } catch (ErrnoException e) {
+                // An unreadable path fails with EFAULT untouched, as without the trace.
+            }
+            return EntryAction.CONTINUE;
         }
     }
 
@@ -121,7 +187,8 @@ final class DoctorCommand implements Subcommand {
         checks.add(facts.rootShared()
                 ? new Check(true, "mount propagation", "/ is shared", "nothing to do", false)
                 : new Check(false, "mount propagation", "/ is not shared", facts.unshare()
-                        ? "mount --make-rshared / in k3s's mount namespace (mount-propagation)"
+                        ? (facts.gvisor() ? "mount --make-shared /" : "mount --make-rshared /")
+                                + " in k3s's mount namespace (mount-propagation)"
                         : "none: unshare is not on the PATH; workers fail, a control plane works", false));
         boolean controllers = facts.cgroupControllers().containsAll(List.of("cpu", "memory", "pids"));
         checks.add(new Check(controllers, "cgroups", facts.cgroupVersion() + ", controllers "
@@ -131,8 +198,10 @@ final class DoctorCommand implements Subcommand {
         checks.add(cni(facts));
         checks.add(facts.overlayUsable()
                 ? new Check(true, "overlay", "overlay can mount", "nothing to do", false)
-                : new Check(false, "overlay", "overlay cannot mount here", facts.fuseOverlayfs()
-                        ? "--snapshotter=fuse-overlayfs" : "--snapshotter=native (fuse-overlayfs not usable)", false));
+                : new Check(false, "overlay", facts.gvisor() ? "gVisor mounts overlay but refuses its whiteouts"
+                        : "overlay cannot mount here", facts.fuseOverlayfsUsable() ? "--snapshotter=fuse-overlayfs"
+                        : "--snapshotter=native (fuse-overlayfs not usable" + (facts.gvisor() ? " in gVisor" : "")
+                                + ")", false));
         checks.add(sysctls());
         if (!facts.vxlan() || !facts.ipset() || facts.gvisor()) {
             checks.add(new Check(false, "network", (facts.vxlan() && !facts.gvisor() ? "vxlan present" : "no vxlan")
@@ -144,18 +213,15 @@ final class DoctorCommand implements Subcommand {
         return checks;
     }
 
-    /** A root whose type cAdvisor rejects is best disguised: the disguise also gives it plausible sizes. */
+    /** A root cAdvisor cannot use is disguised by server and agent: the disguise also gives it plausible sizes. */
     static Check rootFilesystem(HostFacts facts) {
-        if (facts.rootFsSupportedByCadvisor()) {
+        if (facts.rootFsSupportedByCadvisor() && !facts.gvisor()) {
             return new Check(true, "root filesystem", facts.rootFsType() + " with usable stats", "nothing to do", false);
         }
         String seen = facts.rootFsType() + (facts.rootFsStatsWork() ? "" : ", statfs gives no size")
-                + ", which cAdvisor cannot use";
-        return facts.rootFsTypeKnownToCadvisor()
-                ? new Check(false, "root filesystem", seen, "kubelet args image-gc and "
-                        + "local-storage-capacity-isolation=false; workers may still fail after 30-60 s, a control "
-                        + "plane (server --control-plane-only) works", false)
-                : new Check(false, "root filesystem", seen, "run server/agent with --fake-fs /=ext4", false);
+                + (facts.rootFsSupportedByCadvisor() ? ", gVisor's own" : ", which cAdvisor cannot use");
+        return new Check(false, "root filesystem", seen, "server and agent show / to k3s as "
+                + NodePlan.FAKE_ROOT_TYPE + " (" + Workaround.FAKE_ROOT_FS.label() + ")", false);
     }
 
     private static Check cni(HostFacts facts) {

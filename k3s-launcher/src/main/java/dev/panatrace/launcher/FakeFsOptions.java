@@ -39,6 +39,16 @@ final class FakeFsOptions {
             mounts = Collections.unmodifiableMap(new LinkedHashMap<>(mounts));
         }
 
+        /** Nothing shown differently. */
+        static final Disguise NONE = new Disguise(Map.of(), Optional.empty());
+
+        /** This disguise with the mount at {@code mountPoint} shown as {@code type} too (after the others). */
+        Disguise with(String mountPoint, FilesystemType type) {
+            Map<String, FilesystemType> more = new LinkedHashMap<>(mounts);
+            more.put(mountPoint, type);
+            return new Disguise(more, release);
+        }
+
         /** Makes the handler; close it to delete its directory. */
         FilesystemDisguise build() throws IOException {
             FilesystemDisguise.Builder builder = FilesystemDisguise.builder();

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -14,8 +15,11 @@ import java.util.stream.Stream;
  * What this machine offers k3s, read without changing anything: the inputs of every workaround decision
  * and of {@code doctor}. Tests build one by hand to decide workarounds for another machine.
  *
- * @param kernelRelease {@code uname -r}, from /proc/sys/kernel/osrelease
+ * @param kernelRelease {@code uname -r}, from /proc/sys/kernel/osrelease (or uname(2) where that file is
+ *     missing, as in gVisor)
  * @param procVersion the text of /proc/version
+ * @param kernelLog the kernel's log as syslog(2) gives it ({@link KernelLog}), empty when refused
+ * @param bootCommandLine the text of /proc/cmdline
  * @param kmsgReadable whether /dev/kmsg exists and can be opened for reading
  * @param rootFsType the fstype column of /proc/self/mountinfo for {@code /}
  * @param rootShared whether {@code /} is a shared mount (its optional fields hold {@code shared:N})
@@ -33,7 +37,8 @@ import java.util.stream.Stream;
  * @param cniSymlinks the entries of {@code cniBinDir} that are symbolic links
  * @param cniFiles the entries of {@code cniBinDir} that are regular files
  */
-record HostFacts(String kernelRelease, String procVersion, boolean kmsgReadable, String rootFsType,
+record HostFacts(String kernelRelease, String procVersion, String kernelLog, String bootCommandLine,
+        boolean kmsgReadable, String rootFsType,
         boolean rootShared, boolean rootFsStatsWork, boolean swapOn, String cgroupVersion, List<String> cgroupControllers,
         boolean userNamespace, boolean overlayListed, boolean fuseOverlayfs, boolean unshare, boolean vxlan,
         boolean ipset, Path cniBinDir, List<String> cniSymlinks, List<String> cniFiles) {
@@ -51,10 +56,33 @@ record HostFacts(String kernelRelease, String procVersion, boolean kmsgReadable,
         cniFiles = List.copyOf(cniFiles);
     }
 
-    /** Whether this is gVisor, which reports a 4.4.0 or {@code -gvisor} release and says so in /proc/version. */
+    /** What gVisor writes first into its kernel log; a Linux kernel begins with "Linux version". */
+    static final String GVISOR_LOG_START = "Starting gVisor";
+
+    /**
+     * Whether this is gVisor, as the system itself says: its kernel log begins with "Starting gVisor...", or
+     * its boot command line names a {@code -gvisor} kernel image, or its release or /proc/version names
+     * gVisor. Its release alone (4.4.0 in the 2022 builds, 4.4.0 being also a real Linux release) is no
+     * evidence.
+     */
     boolean gvisor() {
-        return kernelRelease.equals("4.4.0") || kernelRelease.contains("gvisor")
-                || procVersion.toLowerCase(java.util.Locale.ROOT).contains("gvisor");
+        return gvisorEvidence().isPresent();
+    }
+
+    /** What says that this is gVisor, as {@code doctor} quotes it; empty elsewhere. */
+    Optional<String> gvisorEvidence() {
+        Optional<String> logLine = kernelLog.lines().filter(line -> line.contains(GVISOR_LOG_START)).findFirst();
+        if (logLine.isPresent()) {
+            String line = logLine.get();
+            return Optional.of("kernel log: \"" + line.substring(line.indexOf(GVISOR_LOG_START)).strip() + "\"");
+        }
+        if (bootCommandLine.contains("-gvisor")) {
+            return Optional.of("boot command line: " + bootCommandLine.strip());
+        }
+        if (kernelRelease.contains("gvisor") || procVersion.toLowerCase(Locale.ROOT).contains("gvisor")) {
+            return Optional.of("/proc/version: " + procVersion.strip());
+        }
+        return Optional.empty();
     }
 
     /** Whether cAdvisor can take root filesystem stats here; when not, kubelet's ContainerManager fails. */
@@ -69,8 +97,18 @@ record HostFacts(String kernelRelease, String procVersion, boolean kmsgReadable,
 
     /** Whether containerd's overlayfs snapshotter can mount here. */
     boolean overlayUsable() {
-        // overlay cannot take 9p as its upper directory, and gVisor's overlay is its own.
+        // overlay cannot take 9p as its upper directory. gVisor (2022-12) mounts an overlay but refuses the
+        // whiteout it needs to delete a lower file (mknod c 0 0 and unlink both fail with EPERM there).
         return overlayListed && !rootFsType.equals("9p") && !gvisor();
+    }
+
+    /**
+     * Whether containerd can use fuse-overlayfs here: it is on the PATH with /dev/fuse, and this is not gVisor,
+     * whose FUSE (2022-12) fails fuse-overlayfs's INIT ("filesystem requested capabilities 0x40 that are not
+     * supported by kernel").
+     */
+    boolean fuseOverlayfsUsable() {
+        return fuseOverlayfs && !gvisor();
     }
 
     /** Reads the facts of this machine; {@code cniBinDir} is where the node's CNI plugins are looked for. */
@@ -80,9 +118,13 @@ record HostFacts(String kernelRelease, String procVersion, boolean kmsgReadable,
                 .reduce((first, second) -> second);
         CniEntries cni = CniEntries.of(cniBinDir);
         Cgroups cgroups = Cgroups.of(mounts);
+        String release = read("/proc/sys/kernel/osrelease").strip();
         return new HostFacts(
-                read("/proc/sys/kernel/osrelease").strip(),
+                // gVisor has no kernel/osrelease; the JVM read uname(2) at its start.
+                release.isEmpty() ? System.getProperty("os.version") : release,
                 read("/proc/version").strip(),
+                KernelLog.read(),
+                read("/proc/cmdline").strip(),
                 Files.isReadable(Path.of("/dev/kmsg")),
                 root.map(MountInfoLine::fsType).orElse("unknown"),
                 root.map(MountInfoLine::shared).orElse(false),

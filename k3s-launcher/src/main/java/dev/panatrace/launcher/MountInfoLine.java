@@ -31,8 +31,11 @@ record MountInfoLine(String mountPoint, List<String> optionalFields, String fsTy
             if (separator < 6 || fields.length < separator + 3) {
                 continue;
             }
-            lines.add(new MountInfoLine(unescape(fields[4]), List.of(fields).subList(6, separator),
-                    fields[separator + 1], fields.length > separator + 3 ? fields[separator + 3] : ""));
+            // gVisor writes the space before the optional fields even when there are none: "rw  - 9p".
+            List<String> optional = List.of(fields).subList(6, separator).stream().filter(field -> !field.isEmpty())
+                    .toList();
+            lines.add(new MountInfoLine(unescape(fields[4]), optional, fields[separator + 1],
+                    fields.length > separator + 3 ? fields[separator + 3] : ""));
         }
         return lines;
     }

@@ -79,7 +79,7 @@ final class NodeOptions {
             requireJoinSettings(k3sArgs);
         }
         return new NodeRequest(role, k3sExecutable(System.getenv()), controlPlaneOnly, dataDir, disabled,
-                sandboxNetwork, k3sArgs);
+                sandboxNetwork, k3sArgs, fakeFs.disguise());
     }
 
     /** An agent must name its server and token, on the command line or as k3s reads them from the environment. */

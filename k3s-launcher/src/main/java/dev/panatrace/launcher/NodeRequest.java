@@ -3,6 +3,7 @@ package dev.panatrace.launcher;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -15,9 +16,10 @@ import java.util.Set;
  * @param disabled the workarounds switched off by name
  * @param sandboxNetwork whether to apply the sandbox network flags where they are offered
  * @param k3sArgs the arguments the launcher does not know, passed to k3s unchanged and in order
+ * @param disguise what {@code --fake-fs} and {@code --fake-uname-release} ask to show the node, if anything
  */
 record NodeRequest(Role role, Path k3s, boolean controlPlaneOnly, Path dataDir, Set<Workaround> disabled,
-        boolean sandboxNetwork, List<String> k3sArgs) {
+        boolean sandboxNetwork, List<String> k3sArgs, Optional<FakeFsOptions.Disguise> disguise) {
 
     /** The k3s subcommand a node runs. */
     enum Role {
@@ -32,6 +34,17 @@ record NodeRequest(Role role, Path k3s, boolean controlPlaneOnly, Path dataDir, 
     NodeRequest {
         disabled = Set.copyOf(disabled);
         k3sArgs = List.copyOf(k3sArgs);
+    }
+
+    /** A request without {@code --fake-fs} or {@code --fake-uname-release}. */
+    NodeRequest(Role role, Path k3s, boolean controlPlaneOnly, Path dataDir, Set<Workaround> disabled,
+            boolean sandboxNetwork, List<String> k3sArgs) {
+        this(role, k3s, controlPlaneOnly, dataDir, disabled, sandboxNetwork, k3sArgs, Optional.empty());
+    }
+
+    /** Whether the user asked to show {@code /} as another filesystem type. */
+    boolean disguisesRoot() {
+        return disguise.map(shown -> shown.mounts().containsKey("/")).orElse(false);
     }
 
     /** Whether a kubelet runs in this node: always for an agent; for a server unless it runs without one. */

@@ -84,7 +84,6 @@ final class NodeSupervisor {
     static int launch(String command, NodeOptions options, NodeRequest.Role role, boolean controlPlaneOnly,
                       PrintWriter err) throws InterruptedException {
         NodeRequest request = options.request(role, controlPlaneOnly, options.k3sArgs);
-        Optional<FakeFsOptions.Disguise> disguise = options.fakeFs.disguise();
         SysctlTree tree;
         try {
             tree = SysctlTree.builder().profile(ProfileLoader.load(options.profile).withOverrides(options.overrides))
@@ -101,10 +100,10 @@ final class NodeSupervisor {
                 Duration.ofSeconds(options.statusIntervalSeconds), role.command(), status);
         ProcSysServer.Builder server = ProcSysServer.builder(tree);
         if (options.traceLog == null) {
-            return supervisor.run(server, disguise);
+            return supervisor.run(server);
         }
         try (RewriteLog log = RewriteLog.open(options.traceLog)) {
-            return supervisor.run(server.log(log), disguise);
+            return supervisor.run(server.log(log));
         } catch (IOException e) {
             err.println("k3s-launcher: cannot write the trace log to " + options.traceLog + ": " + e);
             err.flush();
@@ -116,7 +115,8 @@ final class NodeSupervisor {
      * Logs the workarounds and the disguise, applies the file workarounds and runs k3s; returns the
      * launcher's exit status.
      */
-    int run(ProcSysServer.Builder server, Optional<FakeFsOptions.Disguise> disguise) throws InterruptedException {
+    int run(ProcSysServer.Builder server) throws InterruptedException {
+        Optional<FakeFsOptions.Disguise> disguise = plan.disguise();
         for (NodePlan.Decision decision : plan.decisions()) {
             say("workaround " + decision.workaround().label() + ": " + decision.status().label() + ": "
                     + decision.reason());

@@ -6,7 +6,6 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
@@ -58,21 +57,20 @@ final class PlanCommand implements Subcommand {
             return ExitCodes.USAGE;
         }
         NodeRequest request = options.request(role, controlPlaneOnly, args.subList(1, args.size()));
-        Optional<FakeFsOptions.Disguise> disguise = options.fakeFs.disguise();
-        out.print(render(NodePlan.of(request, HostFacts.probe(options.cniBinDir)), disguise, profile));
+        out.print(render(NodePlan.of(request, HostFacts.probe(options.cniBinDir)), profile));
         out.flush();
         return 0;
     }
 
     /** The plan as printed: deterministic for given facts, so it can be compared with a golden text. */
-    static String render(NodePlan plan, Optional<FakeFsOptions.Disguise> disguise, SysctlProfile profile) {
+    static String render(NodePlan plan, SysctlProfile profile) {
         StringBuilder out = new StringBuilder();
         out.append("k3s command:\n  ").append(ShellWords.quote(plan.k3sCommand())).append('\n');
         out.append("run as:\n  ").append(ShellWords.quote(plan.command())).append('\n');
         out.append("environment added:\n");
         new TreeMap<>(plan.addedEnvironment()).forEach((key, value) ->
                 out.append("  ").append(key).append('=').append(value).append('\n'));
-        disguise.ifPresent(shown -> {
+        plan.disguise().ifPresent(shown -> {
             out.append("disguise:\n");
             shown.describe().forEach(line -> out.append("  ").append(line).append('\n'));
         });

@@ -13,6 +13,11 @@ enum Workaround {
     DEV_KMSG("dev-kmsg"),
     /** kubelet's bind mounts need {@code /} shared: {@code mount --make-rshared /} in the node's namespace. */
     MOUNT_PROPAGATION("mount-propagation"),
+    /**
+     * Where cAdvisor cannot take the root filesystem's type or stats (9p, a root without sizes, gVisor's own
+     * root): show {@code /} to the node as ext4, as {@code --fake-fs /=ext4} does.
+     */
+    FAKE_ROOT_FS("fake-root-fs"),
     /** Image GC thresholds kubelet accepts where image filesystem stats are unusable. */
     IMAGE_GC("image-gc"),
     /** CNI plugins given as symbolic links, which the sandbox does not follow: copy the real files. */

@@ -31,6 +31,24 @@ class MountInfoLineTest {
     }
 
     @Test
+    void readsGvisorsTables() {
+        // Recorded in runsc do -force-overlay=false (Debian's runsc 0.0~20221219.0), before and after
+        // mount --make-shared /: no optional fields leaves an empty one.
+        List<MountInfoLine> lines = MountInfoLine.parseAll("""
+                8 8 0:8 / / rw  - 9p none rw,trans=fd,rfdno=3,wfdno=3,aname=/,cache=fscache,overlayfs_stale_read
+                9 8 0:9 / /sys rw  - sysfs none rw,dentry_cache_limit=1000
+                8 8 0:8 / / rw shared:1 - 9p none rw,trans=fd,rfdno=3,wfdno=3,aname=/,cache=fscache
+                """);
+        assertEquals(List.of(new MountInfoLine("/", List.of(), "9p",
+                        "rw,trans=fd,rfdno=3,wfdno=3,aname=/,cache=fscache,overlayfs_stale_read"),
+                new MountInfoLine("/sys", List.of(), "sysfs", "rw,dentry_cache_limit=1000"),
+                new MountInfoLine("/", List.of("shared:1"), "9p", "rw,trans=fd,rfdno=3,wfdno=3,aname=/,cache=fscache")),
+                lines);
+        assertFalse(lines.get(0).shared());
+        assertTrue(lines.get(2).shared());
+    }
+
+    @Test
     void thisProcessSeesItsRootMount() {
         List<MountInfoLine> lines = MountInfoLine.parseAll(HostFacts.read("/proc/self/mountinfo"));
         assertTrue(lines.stream().anyMatch(line -> line.mountPoint().equals("/")), lines.toString());

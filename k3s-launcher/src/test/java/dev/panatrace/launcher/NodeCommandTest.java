@@ -248,8 +248,12 @@ class NodeCommandTest {
                 result.stdout());
         String release = Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
         assertTrue(lines.getFirst().contains(release), lines.getFirst());
-        for (String topic : List.of("seccomp", "root filesystem", "/dev/kmsg", "mount propagation", "cgroups",
-                "CNI plugins", "overlay", "kubelet sysctls")) {
+        assertEquals("\u2713 kernel: Linux " + release + " \u2014 nothing to do", lines.getFirst());
+        // This kernel has process_vm_readv/writev, which the engine tries first.
+        assertTrue(lines.contains("\u2713 tracee memory: reads with process_vm_readv, writes with process_vm_writev "
+                + "\u2014 nothing to do"), result.stdout());
+        for (String topic : List.of("seccomp", "tracee memory", "root filesystem", "/dev/kmsg", "mount propagation",
+                "cgroups", "CNI plugins", "overlay", "kubelet sysctls")) {
             assertTrue(lines.stream().anyMatch(line -> line.matches("[\u2713\u2717] " + topic + ": .+ \u2014 .+")),
                     topic + " in " + result.stdout());
         }

@@ -1,6 +1,7 @@
 package dev.panatrace.procsys;
 
 import dev.panatrace.ptrace.EntryAction;
+import dev.panatrace.ptrace.Errno;
 import dev.panatrace.ptrace.ErrnoException;
 import dev.panatrace.ptrace.ExitStatus;
 import dev.panatrace.ptrace.Syscall;
@@ -53,8 +54,9 @@ import java.util.stream.Stream;
  * result to a new file (mode 0600, in a private 0700 directory) and opens that instead. The file is
  * unlinked as soon as the open returns, so it lives as long as the descriptor. Since the whole table is
  * made at open, reads of any size, seeks and re-reads see one consistent file. A link such as
- * {@code /proc/self/fd/N} of such a descriptor names the private file. Numbered paths are served only
- * to threads in the tracer's pid namespace, and nothing to a thread that cannot reach the private
+ * {@code /proc/self/fd/N} of such a descriptor names the private file. A numbered path is read as the
+ * thread would read it, through its own root ({@code /proc/TID/root/proc/PID/...}), so the number means
+ * what it means in the thread's pid namespace. Nothing is served to a thread that cannot reach the private
  * directory at the tracer's path (another root or mount namespace without it).
  *
  * <h2>statfs and fstatfs</h2>
@@ -64,6 +66,15 @@ import java.util.stream.Stream;
  * type's magic; zero block or inode counts become plausible non-zero ones, real non-zero ones are kept.
  * The path is read after any redirection by handlers earlier in a {@link HandlerChain}, so it is the
  * path the kernel looks up.
+ *
+ * <h2>stat where AT_NO_AUTOMOUNT is refused</h2>
+ * A disguise is checked by comparing {@code stat}'s {@code st_dev} with mountinfo's {@code maj:min}, but
+ * gVisor (release 2022-12, Debian's runsc) fails {@code statx} and {@code newfstatat} with EINVAL when their
+ * flags hold {@code AT_NO_AUTOMOUNT}, which coreutils' {@code stat} and {@code ls} always pass; there they fail
+ * on every path, traced or not. So the first such call that fails with EINVAL is made again without the flag
+ * (an automount point is the one thing the flag changes, and gVisor has none); if that succeeds, the kernel
+ * is known to refuse the flag, and from then on it is dropped before the call. A kernel that accepts the
+ * flag is left alone once it has shown so.
  */
 public final class FilesystemDisguise implements TraceHandler, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(FilesystemDisguise.class.getName());
@@ -71,6 +82,8 @@ public final class FilesystemDisguise implements TraceHandler, AutoCloseable {
     /** From {@code <asm-generic/fcntl.h>}, the same on x86_64 and aarch64. */
     private static final int O_ACCMODE = 03;
     private static final int O_RDONLY = 0;
+    /** From {@code <linux/fcntl.h>}. */
+    private static final long AT_NO_AUTOMOUNT = 0x800;
     /** {@code struct utsname} has six fields of this size; release is the third (sys/utsname.h). */
     private static final int UTSNAME_FIELD = 65;
     private static final int UTSNAME_RELEASE = 2 * UTSNAME_FIELD;
@@ -103,16 +116,28 @@ public final class FilesystemDisguise implements TraceHandler, AutoCloseable {
     /** Write the configured release into the {@code struct utsname} at {@code buffer}. */
     private record UnameResult(long buffer) implements Pending {}
 
+    /**
+     * See whether the kernel refuses {@code AT_NO_AUTOMOUNT}, which this stat call passes.
+     *
+     * @param args the call's arguments at its entry
+     * @param flagsIndex which of them holds the flags
+     */
+    private record AutomountProbe(long[] args, int flagsIndex) implements Pending {}
+
+    /** Whether the kernel takes {@code AT_NO_AUTOMOUNT} in statx and newfstatat, as far as calls have shown. */
+    private enum AutomountFlag { UNKNOWN, ACCEPTED, REFUSED }
+
     private final MountTableRewriter rewriter;
     private final Map<String, FilesystemType> mounts;
     private final byte[] release;
     private final Path directory;
     private final Object directoryKey;
-    private final String ownPidNamespace;
     private final Thread deleteOnExit;
     /** By tid; tracer thread only. */
     private final Map<Integer, Pending> pending = new HashMap<>();
     private long tablesServed;
+    /** Tracer thread only. */
+    private AutomountFlag automountFlag = AutomountFlag.UNKNOWN;
 
     private FilesystemDisguise(Map<String, FilesystemType> mounts, String release, Path directory) throws IOException {
         this.mounts = Map.copyOf(mounts);
@@ -120,7 +145,6 @@ public final class FilesystemDisguise implements TraceHandler, AutoCloseable {
         this.release = release == null ? null : release.getBytes(StandardCharsets.US_ASCII);
         this.directory = directory;
         this.directoryKey = Files.readAttributes(directory, BasicFileAttributes.class).fileKey();
-        this.ownPidNamespace = link(Path.of("/proc/self/ns/pid"));
         this.deleteOnExit = Thread.ofPlatform().name("fs-disguise-delete-" + directory.getFileName())
                 .unstarted(this::deleteFiles);
         Runtime.getRuntime().addShutdownHook(deleteOnExit);
@@ -242,11 +266,14 @@ public final class FilesystemDisguise implements TraceHandler, AutoCloseable {
         return tablesServed;
     }
 
-    /** The opens, {@code statfs}, {@code fstatfs}, and {@code uname} when a release is configured. */
+    /**
+     * The opens, {@code statfs}, {@code fstatfs}, {@code statx}, {@code newfstatat}, and {@code uname} when a
+     * release is configured.
+     */
     @Override
     public SyscallSet syscalls() {
-        return release == null ? SyscallSet.of("open", "openat", "openat2", "statfs", "fstatfs")
-                : SyscallSet.of("open", "openat", "openat2", "statfs", "fstatfs", "uname");
+        return release == null ? SyscallSet.of("open", "openat", "openat2", "statfs", "fstatfs", "statx", "newfstatat")
+                : SyscallSet.of("open", "openat", "openat2", "statfs", "fstatfs", "statx", "newfstatat", "uname");
     }
 
     /** True: opens of mount tables are pointed at a private file. */
@@ -267,6 +294,8 @@ public final class FilesystemDisguise implements TraceHandler, AutoCloseable {
             case "statfs" -> statfs(call);
             case "fstatfs" -> fstatfs(call);
             case "uname" -> release == null ? null : new UnameResult(call.arg(0));
+            case "statx" -> automountFlag(call, 2);
+            case "newfstatat" -> automountFlag(call, 3);
             default -> null;
         };
         if (what == null) {
@@ -283,6 +312,7 @@ public final class FilesystemDisguise implements TraceHandler, AutoCloseable {
             case RedirectedOpen open -> discard(open);
             case StatfsResult statfs -> disguiseStatfs(call, statfs);
             case UnameResult uname -> writeRelease(call, uname);
+            case AutomountProbe probe -> retryWithoutAutomountFlag(call, probe);
             case null -> { }
         }
     }
@@ -337,27 +367,22 @@ public final class FilesystemDisguise implements TraceHandler, AutoCloseable {
             return null;
         }
         Tracee tracee = call.tracee();
-        String thread;
-        String kind;
-        if (table.group(5) != null) {
-            thread = Integer.toString(tracee.tid());
-            kind = "mounts";
+        String kind = table.group(5) != null ? "mounts" : table.group(4);
+        Path source;
+        if (table.group(2) == null) {
+            // /proc/mounts, self and thread-self: the calling thread's own table.
+            source = Path.of("/proc/" + tracee.tid() + "/" + kind);
         } else {
-            kind = table.group(4);
-            if (table.group(1) != null) {
-                thread = Integer.toString(tracee.tid());
-            } else if (sharesPidNamespace(tracee.tid())) {
-                thread = table.group(3) != null ? table.group(2) + "/task/" + table.group(3) : table.group(2);
-            } else {
-                return null;
-            }
+            // Numbered in the thread's pid namespace, which may not be the tracer's.
+            source = ProcPaths.asSeenBy(tracee.tid(), table.group(3) != null
+                    ? table.group(2) + "/task/" + table.group(3) + "/" + kind : table.group(2) + "/" + kind);
         }
         if (!seesDirectory(tracee.tid())) {
             return null;
         }
         byte[] real;
         try {
-            real = Files.readAllBytes(Path.of("/proc/" + thread + "/" + kind));
+            real = Files.readAllBytes(source);
         } catch (IOException e) {
             // The kernel's own answer (ENOENT for a process that is gone) is the right one.
             return null;
@@ -417,6 +442,47 @@ public final class FilesystemDisguise implements TraceHandler, AutoCloseable {
             }
         }
         return Optional.empty();
+    }
+
+    /** Drops AT_NO_AUTOMOUNT where the kernel refuses it; asks for the exit while that is not known. */
+    private Pending automountFlag(Syscall call, int flagsIndex) {
+        long flags = call.arg(flagsIndex);
+        if ((flags & AT_NO_AUTOMOUNT) == 0 || automountFlag == AutomountFlag.ACCEPTED) {
+            return null;
+        }
+        if (automountFlag == AutomountFlag.REFUSED) {
+            call.setArg(flagsIndex, flags & ~AT_NO_AUTOMOUNT);
+            return null;
+        }
+        long[] args = new long[6];
+        for (int i = 0; i < args.length; i++) {
+            args[i] = call.arg(i);
+        }
+        return new AutomountProbe(args, flagsIndex);
+    }
+
+    private void retryWithoutAutomountFlag(Syscall call, AutomountProbe probe) {
+        if (call.result() != -Errno.EINVAL) {
+            // The flags are checked before anything else, so any other answer means they were taken.
+            automountFlag = AutomountFlag.ACCEPTED;
+            return;
+        }
+        long[] args = probe.args().clone();
+        args[probe.flagsIndex()] &= ~AT_NO_AUTOMOUNT;
+        long again;
+        try {
+            again = call.inject(call.number(), args);
+        } catch (IllegalStateException e) {
+            LOG.log(Level.DEBUG, "cannot call {0} again without AT_NO_AUTOMOUNT: {1}", call.name(), e.getMessage());
+            return;
+        }
+        if (again == -Errno.EINVAL) {
+            // Something else is invalid: the kernel's first answer stands.
+            return;
+        }
+        automountFlag = AutomountFlag.REFUSED;
+        LOG.log(Level.DEBUG, "the kernel refuses AT_NO_AUTOMOUNT in stat calls; dropping it from now on");
+        call.setResult(again);
     }
 
     /** The major number of a {@code dev_t}, as glibc's {@code gnu_dev_major} decodes it. */
@@ -499,17 +565,4 @@ public final class FilesystemDisguise implements TraceHandler, AutoCloseable {
         }
     }
 
-    /** Whether the thread numbers processes as the tracer does, so /proc/PID names the same process. */
-    private boolean sharesPidNamespace(int tid) {
-        String namespace = link(Path.of("/proc/" + tid + "/ns/pid"));
-        return namespace != null && namespace.equals(ownPidNamespace);
-    }
-
-    private static String link(Path link) {
-        try {
-            return Files.readSymbolicLink(link).toString();
-        } catch (IOException e) {
-            return null;
-        }
-    }
 }

@@ -511,8 +511,8 @@ public final class ProcSysServer implements TraceHandler, AutoCloseable {
         Pending what = switch (name) {
             case "open", "openat", "creat" -> opened(call, resolution, writeOpen, flagsIndex, flags);
             case "statfs" -> resolution != null && resolution.materialized() ? new ProcMagic(call.arg(1)) : null;
-            case "readlink" -> linkTarget(call, view, 0, call.arg(1), call.arg(2));
-            case "readlinkat" -> linkTarget(call, view, 1, call.arg(2), call.arg(3));
+            case "readlink" -> linkTarget(call, 0, call.arg(1), call.arg(2));
+            case "readlinkat" -> linkTarget(call, 1, call.arg(2), call.arg(3));
             default -> null;
         };
         if (action.observesExit()) {
@@ -694,7 +694,7 @@ public final class ProcSysServer implements TraceHandler, AutoCloseable {
     }
 
     /** A pending link rewrite if the syscall reads a descriptor link, else null. */
-    private static Pending linkTarget(Syscall call, TraceeViews.View view, int pathIndex, long buffer, long size) {
+    private static Pending linkTarget(Syscall call, int pathIndex, long buffer, long size) {
         byte[] path;
         try {
             path = call.readString(pathIndex);
@@ -712,18 +712,16 @@ public final class ProcSysServer implements TraceHandler, AutoCloseable {
         if (link.group(5) != null) {
             return new LinkTarget(Path.of("/proc/" + tracee.pid() + "/" + link.group(5)), buffer, size);
         }
-        String process;
         if (link.group(1).equals("self")) {
-            process = Integer.toString(tracee.pid());
-        } else if (link.group(1).equals("thread-self")) {
-            process = tracee.pid() + "/task/" + tracee.tid();
-        } else if (view.sharesPidNamespace()) {
-            // Numbered as the tracer numbers processes only in the same pid namespace.
-            process = link.group(2) + (link.group(3) == null ? "" : link.group(3));
-        } else {
-            return null;
+            return new LinkTarget(Path.of("/proc/" + tracee.pid() + "/" + link.group(4)), buffer, size);
         }
-        return new LinkTarget(Path.of("/proc/" + process + "/" + link.group(4)), buffer, size);
+        if (link.group(1).equals("thread-self")) {
+            return new LinkTarget(Path.of("/proc/" + tracee.pid() + "/task/" + tracee.tid() + "/" + link.group(4)),
+                    buffer, size);
+        }
+        // Numbered in the thread's pid namespace, which may not be the tracer's.
+        return new LinkTarget(ProcPaths.asSeenBy(tracee.tid(),
+                link.group(2) + (link.group(3) == null ? "" : link.group(3)) + "/" + link.group(4)), buffer, size);
     }
 
     private void rewriteLink(Syscall call, LinkTarget link) {

@@ -11,8 +11,7 @@ import java.util.Objects;
 
 /**
  * Whether each traced thread sees the file system the way the tracer does, as far as serving /proc/sys
- * needs: can it reach the materialized tree at the tracer's path for it, and does it number processes
- * as the tracer does (so that {@code /proc/PID/...} names the same process for both).
+ * needs: can it reach the materialized tree at the tracer's path for it.
  *
  * <p>A thread in another mount namespace, or under another root ({@code chroot}, {@code pivot_root}),
  * usually cannot reach the materialized directory: redirecting its /proc/sys there would make every
@@ -26,11 +25,10 @@ import java.util.Objects;
  */
 final class TraceeViews {
     /** One thread's view. */
-    record View(boolean seesTree, boolean sharesPidNamespace) {}
+    record View(boolean seesTree) {}
 
     private final String treeRoot;
     private final Object treeKey;
-    private final String ownPidNamespace;
     private final Map<Integer, View> byTid = new HashMap<>();
     private final Map<Integer, Integer> pidOf = new HashMap<>();
 
@@ -42,7 +40,6 @@ final class TraceeViews {
         this.treeRoot = treeRoot.toString();
         this.treeKey = Objects.requireNonNull(Files.readAttributes(treeRoot, BasicFileAttributes.class).fileKey(),
                 "this file system gives no file keys");
-        this.ownPidNamespace = link(Path.of("/proc/self/ns/pid"));
     }
 
     /** The view of a thread. */
@@ -92,15 +89,6 @@ final class TraceeViews {
         } catch (IOException e) {
             seesTree = false;
         }
-        String pidNamespace = link(proc.resolve("ns/pid"));
-        return new View(seesTree, pidNamespace != null && pidNamespace.equals(ownPidNamespace));
-    }
-
-    private static String link(Path link) {
-        try {
-            return Files.readSymbolicLink(link).toString();
-        } catch (IOException e) {
-            return null;
-        }
+        return new View(seesTree);
     }
 }

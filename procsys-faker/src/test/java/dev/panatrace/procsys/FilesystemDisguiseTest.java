@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.panatrace.ptrace.ExitStatus;
 import dev.panatrace.ptrace.TraceHandler;
@@ -116,6 +117,32 @@ class FilesystemDisguiseTest {
         assertEquals(whole, byPid.stdout(), byPid.stderr());
         assertEquals(whole, byThread.stdout(), byThread.stderr());
         assertEquals(0, Files.list(disguise.directory()).count(), "rewritten tables are unlinked once opened");
+    }
+
+    @Test
+    void aNumberedTableMeansTheProcessInTheThreadsPidNamespace() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "unshare --pid needs root");
+        // In its own pid namespace with its own /proc, the shell is process 1 there and something else here.
+        String script = "echo $$; " + busybox + " grep -c ' / / .* - " + shown.fsName() + " ' /proc/1/mountinfo";
+
+        ProcessResult result = traced(disguise, busybox, "unshare", "--pid", "--fork", "--mount-proc", busybox, "sh",
+                "-c", script);
+
+        assertEquals(0, result.exitCode(), result.stderr());
+        assertEquals("1\n1\n", result.stdout());
+    }
+
+    @Test
+    void coreutilsStatSeesWhatItSeesUntraced() throws Exception {
+        // statx with AT_NO_AUTOMOUNT, which this kernel takes: the disguise must leave it as it is.
+        List<String> stat = List.of("stat", "-c", "%d %i %F", "/", "/etc", "/proc");
+
+        ProcessResult traced = traced(disguise, stat.toArray(String[]::new));
+        ProcessResult untraced = Tracees.runUntraced(TIMEOUT, stat);
+
+        assertEquals(0, untraced.exitCode(), untraced.stderr());
+        assertEquals(0, traced.exitCode(), traced.stderr());
+        assertEquals(untraced.stdout(), traced.stdout());
     }
 
     @Test

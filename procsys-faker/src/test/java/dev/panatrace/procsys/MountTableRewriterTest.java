@@ -78,6 +78,68 @@ class MountTableRewriterTest {
                 + "overlay /mnt/a\\040b overlay ro,relatime 0 0", shown);
     }
 
+    /**
+     * /proc/self/mountinfo in gVisor (Debian's runsc 0.0~20221219.0, {@code runsc do -force-overlay=false}),
+     * recorded: an empty field where the optional fields go (so two spaces before the separator), every
+     * source {@code none}, every major 0.
+     */
+    static final String GVISOR_9P_MOUNTINFO = """
+            8 8 0:8 / / rw  - 9p none rw,trans=fd,rfdno=3,wfdno=3,aname=/,dfltuid=4294967294,dfltgid=4294967294,\
+            cache=fscache,overlayfs_stale_read
+            9 8 0:9 / /sys rw  - sysfs none rw,dentry_cache_limit=1000
+            10 8 0:6 / /dev rw  - tmpfs none rw,mode=0755
+            11 8 0:10 / /proc rw  - proc none rw,dentry_cache_limit=1000
+            12 10 0:11 / /dev/pts rw  - devpts none rw
+            """;
+
+    /** The same after {@code mount --make-shared /} and a bind of /dev/null over /dev/kmsg, recorded. */
+    static final String GVISOR_9P_SHARED_MOUNTINFO = """
+            8 8 0:8 / / rw shared:1 - 9p none rw,trans=fd,rfdno=3,wfdno=3,aname=/,dfltuid=4294967294,\
+            dfltgid=4294967294,cache=fscache,overlayfs_stale_read
+            9 8 0:9 / /sys rw  - sysfs none rw,dentry_cache_limit=1000
+            10 8 0:6 / /dev rw  - tmpfs none rw,mode=0755
+            11 8 0:10 / /proc rw  - proc none rw,dentry_cache_limit=1000
+            12 10 0:11 / /dev/pts rw  - devpts none rw
+            13 10 0:6 /null /dev/kmsg rw  - tmpfs none rw,mode=0755
+            """;
+
+    /** /proc/self/mountinfo and /proc/self/mounts under plain {@code runsc do}: gVisor's in-memory overlay root. */
+    static final String GVISOR_OVERLAY_MOUNTINFO = """
+            10 10 0:10 / / rw  - overlay none rw
+            11 10 0:11 / /sys rw  - sysfs none rw,dentry_cache_limit=1000
+            12 10 0:6 / /dev rw  - tmpfs none rw,mode=0755
+            13 10 0:12 / /proc rw  - proc none rw,dentry_cache_limit=1000
+            14 12 0:13 / /dev/pts rw  - devpts none rw
+            """;
+    static final String GVISOR_OVERLAY_MOUNTS = """
+            none / overlay rw 0 0
+            none /sys sysfs rw,dentry_cache_limit=1000 0 0
+            none /dev tmpfs rw,mode=0755 0 0
+            none /proc proc rw,dentry_cache_limit=1000 0 0
+            none /dev/pts devpts rw 0 0
+            """;
+
+    @Test
+    void gvisorsTablesKeepTheirShapeAndOnlyTheRootLineChanges() {
+        MountTableRewriter ext4Root = new MountTableRewriter(Map.of("/", FilesystemType.EXT4));
+        for (String table : List.of(GVISOR_9P_MOUNTINFO, GVISOR_9P_SHARED_MOUNTINFO, GVISOR_OVERLAY_MOUNTINFO)) {
+            List<String> real = table.lines().toList();
+            List<String> shown = new String(ext4Root.rewriteMountInfo(table.getBytes(StandardCharsets.US_ASCII)),
+                    StandardCharsets.US_ASCII).lines().toList();
+
+            String root = real.getFirst();
+            assertEquals(root.substring(0, root.indexOf(" - ") + 3) + "ext4 /dev/vda1 rw", shown.getFirst());
+            assertEquals(real.subList(1, real.size()), shown.subList(1, shown.size()));
+            String device = root.split(" ")[2];
+            assertEquals(List.of(device), List.copyOf(ext4Root.disguisedDevices(table.getBytes(StandardCharsets.US_ASCII))));
+        }
+        assertEquals("""
+                /dev/vda1 / ext4 rw 0 0
+                """ + GVISOR_OVERLAY_MOUNTS.substring(GVISOR_OVERLAY_MOUNTS.indexOf('\n') + 1),
+                new String(ext4Root.rewriteMounts(GVISOR_OVERLAY_MOUNTS.getBytes(StandardCharsets.US_ASCII)),
+                        StandardCharsets.US_ASCII));
+    }
+
     @Test
     void typesAreNamedAsInMountTablesAndOthersAreRefused() {
         for (FilesystemType type : FilesystemType.values()) {

@@ -3,6 +3,7 @@ package dev.panatrace.procsys;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.panatrace.ptrace.TraceMode;
 import dev.panatrace.ptrace.testing.Tracees;
@@ -181,6 +182,16 @@ class ProcSysServerTest {
         assertEquals(0, run.exitCode(), run.stderr());
         assertEquals(procMagic + procMagic + "/proc/sys/kernel/panic\n/proc/sys/kernel/panic\n/proc/sys/net\n",
                 run.stdout());
+    }
+
+    @Test
+    void readlinkOfANumberedDescriptorMeansTheProcessInTheThreadsPidNamespace() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "unshare --pid needs root");
+        // In its own pid namespace with its own /proc, the shell is process 1 there and something else here.
+        ServedRun run = sh(busybox + " unshare --pid --fork --mount-proc " + busybox + " sh -c"
+                + " 'exec 3</proc/sys/kernel/panic; echo $$; readlink /proc/1/fd/3'");
+        assertEquals(0, run.exitCode(), run.stderr());
+        assertEquals("1\n/proc/sys/kernel/panic\n", run.stdout());
     }
 
     @Test
