@@ -213,7 +213,8 @@ public final class Tracer {
 
         /**
          * Spawns {@code command} (searched in PATH like execvp) under the tracer, by default with this JVM's
-         * standard input, output and error. Returns once the command is traced and running.
+         * standard input, output and error. Returns once the command is traced and running: the engine's
+         * spawn trampoline has exec'd it, so a signal sent from then on reaches the command itself.
          *
          * @param command the command and its arguments
          * @return the running trace

@@ -284,7 +284,8 @@ public final class TraceLoop implements TraceSession {
             throw new ErrnoException(LibC.errno(), "kill(SIGCONT) of the stopped trampoline", pid);
         }
         resume(root, 0);
-        started.complete(pid);
+        // spawn() returns once the trampoline has become the command (onExec), so that pid() and a signal
+        // sent right after reach the command rather than the trampoline's shell.
         loop();
     }
 
@@ -377,6 +378,7 @@ public final class TraceLoop implements TraceSession {
     private void finish() {
         livePids.clear();
         liveTids.clear();
+        started.complete(rootPid); // a trampoline whose exec failed ends without one
         finished.complete(detaching ? Optional.empty() : Optional.ofNullable(rootStatus));
     }
 
@@ -870,6 +872,10 @@ public final class TraceLoop implements TraceSession {
         callHandler("onExec", () -> handler.onExec(view, formerTid));
         view.end();
         resume(t, 0);
+        if (t.tid == rootPid) {
+            // Only now, running: gVisor can lose a signal sent to a tracee while it sits in a ptrace-stop.
+            started.complete(rootPid);
+        }
     }
 
     private void onSignal(ThreadState t, int sig) {
