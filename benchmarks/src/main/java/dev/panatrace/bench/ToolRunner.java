@@ -107,12 +107,12 @@ final class ToolRunner {
         boolean timedOut;
         TraceSession session = tracer.spawn(command);
         try {
-            status = session.waitFor(timeout);
+            session.waitFor(timeout);
             timedOut = !session.isDone();
             if (timedOut) {
                 session.kill();
-                status = session.waitFor();
             }
+            status = session.waitFor();
         } finally {
             session.close();
         }

@@ -112,9 +112,10 @@ final class TracedRun {
             throws InterruptedException {
         Instant killAt = null;
         while (true) {
-            Optional<ExitStatus> status = session.waitFor(POLL);
+            session.waitFor(POLL);
             if (session.isDone()) {
-                return status;
+                // Empty from a timed wait means either; asked again, a finished trace answers at once.
+                return session.waitFor();
             }
             if (killAt == null && session.signalled() && !isRunning(session.pid())) {
                 killAt = Instant.now().plus(LEFTOVER_GRACE);

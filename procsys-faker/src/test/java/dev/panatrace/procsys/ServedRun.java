@@ -39,8 +39,9 @@ record ServedRun(int exitCode, String stdout, String stderr) {
         environment.putAll(extraEnvironment);
         try (TraceSession session = Tracer.builder().handler(server).mode(mode).environment(environment)
                 .stdout(out).stderr(err).spawn(command)) {
-            Optional<ExitStatus> status = session.waitFor(TIMEOUT);
+            session.waitFor(TIMEOUT);
             assertTrue(session.isDone(), command + " did not end within " + TIMEOUT + "; stderr: " + Files.readString(err));
+            Optional<ExitStatus> status = session.waitFor();
             return new ServedRun(status.orElseThrow().shellStatus(), Files.readString(out), Files.readString(err));
         }
     }

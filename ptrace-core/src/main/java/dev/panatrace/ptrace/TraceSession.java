@@ -25,6 +25,7 @@ public interface TraceSession extends AutoCloseable {
      * As {@link #waitFor()}, giving up after {@code timeout}.
      *
      * @return how the traced process ended; empty when detached or still running after {@code timeout}
+     *     ({@link #isDone()} tells which; once it is true, {@link #waitFor()} answers at once)
      *
      * @param timeout how long to wait at most
      * @throws InterruptedException if this thread is interrupted while waiting

@@ -71,8 +71,9 @@ class TracerTest {
         Path out = tmp.resolve("stdout");
         Path err = tmp.resolve("stderr");
         try (TraceSession session = Tracer.builder().handler(handler).stdout(out).stderr(err).spawn(command)) {
-            Optional<ExitStatus> status = session.waitFor(Duration.ofSeconds(100));
+            session.waitFor(Duration.ofSeconds(100));
             assertTrue(session.isDone(), "trace of " + command + " did not end");
+            Optional<ExitStatus> status = session.waitFor();
             return new Traced(status.orElseThrow(), Files.readString(out), Files.readString(err), session.stats());
         }
     }

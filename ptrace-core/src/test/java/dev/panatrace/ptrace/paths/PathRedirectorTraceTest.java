@@ -63,8 +63,9 @@ class PathRedirectorTraceTest {
         Path err = temp.resolve("stderr");
         try (TraceSession session = Tracer.builder().mode(mode).handler(redirector).stdout(out).stderr(err)
                 .spawn(command)) {
-            Optional<ExitStatus> status = session.waitFor(Duration.ofSeconds(100));
+            session.waitFor(Duration.ofSeconds(100));
             assertTrue(session.isDone(), "trace of " + command + " did not end");
+            Optional<ExitStatus> status = session.waitFor();
             return new Traced(status.orElseThrow(), Files.readString(out), Files.readString(err));
         }
     }
