@@ -145,6 +145,51 @@ class SessionLifecycleTest {
         assertEquals("Linux\n", Files.readString(out));
     }
 
+    /**
+     * Job control while the handler injects a syscall at every stat: SIGSTOP from outside stops every thread
+     * (none makes a syscall while stopped), SIGCONT lets them go on, and the program ends as untraced. The
+     * injected poll(NULL, 0, 20) keeps threads inside injections most of the time, so the stops arrive there.
+     */
+    @Test
+    void stopAndContinueFromOutsideWhileInjectingBehaveAsUntraced() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Arch.current() == Arch.X86_64, "poll(2) is x86_64's");
+        java.util.concurrent.atomic.AtomicInteger stats = new java.util.concurrent.atomic.AtomicInteger();
+        TraceHandler injecting = new TraceHandler() {
+            @Override
+            public SyscallSet syscalls() {
+                return SyscallSet.of("newfstatat", "stat", "statx");
+            }
+
+            @Override
+            public EntryAction onSyscallEntry(Syscall call) {
+                stats.incrementAndGet();
+                return EntryAction.OBSERVE_EXIT;
+            }
+
+            @Override
+            public void onSyscallExit(Syscall call) {
+                call.inject(SyscallTable.of(call.tracee().arch()).numberOf("poll"), 0, 0, 20);
+            }
+        };
+        Path out = tmp.resolve("out");
+        try (TraceSession session = Tracer.builder().handler(injecting).stdout(out)
+                .spawn(List.of(Tracees.go("ticker").toString(), "-threads", "4", "-seconds", "3"))) {
+            Thread.sleep(700);
+            String pid = Integer.toString(session.pid());
+            for (int round = 0; round < 3; round++) {
+                assertEquals(0, new ProcessBuilder(Tracees.busybox().toString(), "kill", "-STOP", pid).start().waitFor());
+                Thread.sleep(300);
+                int before = stats.get();
+                Thread.sleep(400);
+                assertEquals(before, stats.get(), "no syscall while stopped (round " + round + ")");
+                assertEquals(0, new ProcessBuilder(Tracees.busybox().toString(), "kill", "-CONT", pid).start().waitFor());
+                Thread.sleep(200);
+            }
+            assertEquals(Optional.of(ExitStatus.exited(0)), session.waitFor(Duration.ofSeconds(30)));
+        }
+        assertTrue(Files.readString(out).endsWith("done\n"), Files.readString(out));
+    }
+
     /** An Error the engine does not catch from handlers. */
     private static final class EngineBreaker extends Error {
         EngineBreaker() {

@@ -4,6 +4,7 @@ import dev.panatrace.ptrace.Arch;
 import dev.panatrace.ptrace.Errno;
 import dev.panatrace.ptrace.ErrnoException;
 import dev.panatrace.ptrace.Registers;
+import dev.panatrace.ptrace.Signals;
 import dev.panatrace.ptrace.TraceeGoneException;
 import dev.panatrace.ptrace.WaitStatus;
 
@@ -58,8 +59,18 @@ final class SyscallInjector {
         } finally {
             loop.setRegisters(thread.tid, base);
             requeue(thread, base, syscallAddress, heldSignals);
+            if (groupStopSeen) {
+                // The thread joined a group stop meanwhile, and was run on to finish the injection. Have it
+                // trap again the moment it is resumed: while the group is still stopped, that trap is a
+                // group-stop the main loop holds with PTRACE_LISTEN, as job control wants.
+                groupStopSeen = false;
+                Ptrace.interrupt(thread.tid);
+            }
         }
     }
+
+    /** A group-stop was reported for the injected thread during the current injection. */
+    private boolean groupStopSeen;
 
     /** What {@link #runOnce} returns for a syscall that was interrupted at the deadline. */
     private static final long TIMED_OUT = Long.MIN_VALUE;
@@ -110,6 +121,7 @@ final class SyscallInjector {
                 heldSignals.add(loop.signalInfo(tid));
             }
             // Other event stops (a group stop, an interrupt) wait until the injection is done.
+            groupStopSeen |= ws.event() == Ptrace.EVENT_STOP && Signals.isStopSignal(ws.stopSignal());
             Ptrace.resume(Ptrace.SYSCALL, tid, 0);
         }
     }
