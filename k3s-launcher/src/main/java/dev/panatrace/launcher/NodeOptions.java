@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -70,6 +71,11 @@ final class NodeOptions {
      * @param k3sArgs the k3s arguments (for {@code plan}, without the role that precedes them)
      */
     NodeRequest request(NodeRequest.Role role, boolean controlPlaneOnly, List<String> k3sArgs) {
+        return request(role, controlPlaneOnly, k3sArgs, k3sExecutable(System.getenv()));
+    }
+
+    /** As {@link #request(NodeRequest.Role, boolean, List)}, with k3s at {@code k3s}. */
+    NodeRequest request(NodeRequest.Role role, boolean controlPlaneOnly, List<String> k3sArgs, Path k3s) {
         Set<Workaround> disabled = EnumSet.noneOf(Workaround.class);
         for (String name : noWorkaround) {
             disabled.add(Workaround.named(name).orElseThrow(() -> new UsageException(
@@ -78,7 +84,7 @@ final class NodeOptions {
         if (role == NodeRequest.Role.AGENT) {
             requireJoinSettings(k3sArgs);
         }
-        return new NodeRequest(role, k3sExecutable(System.getenv()), controlPlaneOnly, dataDir, disabled,
+        return new NodeRequest(role, k3s, controlPlaneOnly, dataDir, disabled,
                 sandboxNetwork, k3sArgs, fakeFs.disguise());
     }
 
@@ -96,17 +102,24 @@ final class NodeOptions {
         }
     }
 
+    /** Where k3s is looked for, for the message that says it was not found. */
+    static final String K3S_PLACES = "give --k3s PATH, set K3S_BIN, or put k3s on the PATH";
+
     /** --k3s, else $K3S_BIN, else k3s on the PATH. */
     Path k3sExecutable(Map<String, String> env) {
+        return lookUpK3s(env).orElseThrow(() -> new UsageException("no k3s executable: " + K3S_PLACES));
+    }
+
+    /** As {@link #k3sExecutable}, empty when k3s is on none of the three; a bad --k3s or K3S_BIN is still an error. */
+    Optional<Path> lookUpK3s(Map<String, String> env) {
         if (k3s != null) {
-            return executable(k3s, "--k3s");
+            return Optional.of(executable(k3s, "--k3s"));
         }
         String fromEnv = env.get("K3S_BIN");
         if (fromEnv != null && !fromEnv.isEmpty()) {
-            return executable(Path.of(fromEnv), "K3S_BIN");
+            return Optional.of(executable(Path.of(fromEnv), "K3S_BIN"));
         }
-        return HostFacts.onPath("k3s").orElseThrow(() -> new UsageException(
-                "no k3s executable: give --k3s PATH, set K3S_BIN, or put k3s on the PATH"));
+        return HostFacts.onPath("k3s");
     }
 
     private static Path executable(Path file, String source) {

@@ -3,9 +3,11 @@ package dev.panatrace.launcher;
 import dev.panatrace.procsys.ProfileException;
 import dev.panatrace.procsys.SysctlProfile;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
@@ -31,7 +33,7 @@ final class PlanCommand implements Subcommand {
         return syntax.flag("--control-plane-only", "Plan a server without a kubelet (--disable-agent).",
                         () -> controlPlaneOnly = true)
                 .exitStatus("0", "the plan was printed")
-                .exitStatus("2", "usage error, no k3s executable, or a bad profile");
+                .exitStatus("2", "usage error, a bad --k3s or K3S_BIN, or a bad profile");
     }
 
     @Override
@@ -56,8 +58,14 @@ final class PlanCommand implements Subcommand {
             err.println("k3s-launcher " + NAME + ": " + e.getMessage());
             return ExitCodes.USAGE;
         }
-        NodeRequest request = options.request(role, controlPlaneOnly, args.subList(1, args.size()));
+        // A plan needs no k3s: where none is installed it shows "k3s", as it would be looked up, and says so.
+        Optional<Path> k3s = options.lookUpK3s(System.getenv());
+        NodeRequest request = options.request(role, controlPlaneOnly, args.subList(1, args.size()),
+                k3s.orElse(Path.of("k3s")));
         out.print(render(NodePlan.of(request, HostFacts.probe(options.cniBinDir)), profile));
+        if (k3s.isEmpty()) {
+            out.println("k3s not found: shown as 'k3s' above; before running it, " + NodeOptions.K3S_PLACES);
+        }
         out.flush();
         return 0;
     }

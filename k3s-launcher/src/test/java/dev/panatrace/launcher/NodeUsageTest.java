@@ -63,6 +63,21 @@ class NodeUsageTest {
                 + "(see 'k3s-launcher server --help')\n", result.stderr());
     }
 
+    /** A plan needs no k3s: it shows "k3s" as it would be looked up, and says it is missing. */
+    @Test
+    void planWithoutK3sShowsItAsLookedUpAndSaysItIsMissing() {
+        ProcessBuilder builder = LauncherProcess.builder("plan", "agent", "--server", "https://127.0.0.1:6443",
+                "--token", "T");
+        builder.environment().remove("K3S_BIN");
+        builder.environment().put("PATH", "/usr/bin:/bin");
+        ProcessResult result = LauncherProcess.run(builder, null);
+        assertEquals(0, result.exitCode(), result.stderr());
+        List<String> lines = result.stdout().lines().toList();
+        assertEquals("  k3s agent --server https://127.0.0.1:6443 --token T", lines.get(1));
+        assertEquals("k3s not found: shown as 'k3s' above; before running it, give --k3s PATH, set K3S_BIN, or put "
+                + "k3s on the PATH", lines.getLast());
+    }
+
     @Test
     void k3sBinFromTheEnvironmentIsUsed() throws Exception {
         Path k3s = Files.writeString(temp.resolve("k3s"), "#!/bin/sh\n");
