@@ -146,7 +146,7 @@ public final class TraceeMemory {
         ensureBuffer(length);
         while (true) {
             long n = switch (reads) {
-                case PROCESS_VM -> readProcessVm(pid, address, length);
+                case PROCESS_VM -> transferProcessVm(false, pid, address, length);
                 case PROC_MEM -> transferProcMem(false, tid, pid, address, length);
                 case PEEK_POKE -> peek(tid, address, length);
             };
@@ -159,26 +159,6 @@ public final class TraceeMemory {
 
     /** What a way returns when the kernel refused it and the next way should be tried. */
     private static final long FALL_BACK = Long.MIN_VALUE;
-
-    private long readProcessVm(int pid, long address, int length) {
-        setIov(localIov, buffer.address(), length);
-        setIov(remoteIov, address, length);
-        long n = LibC.processVmReadv(pid, localIov, 1, remoteIov, 1);
-        if (n > 0) {
-            return n;
-        }
-        if (n == 0) {
-            return FALL_BACK; // nothing moved although the length was not 0: not a way that works here
-        }
-        int errno = LibC.errno();
-        if (errno == Errno.EFAULT) {
-            return -1;
-        }
-        if (errno == Errno.ESRCH) {
-            throw Ptrace.failure(errno, "process_vm_readv", pid);
-        }
-        return FALL_BACK; // ENOSYS (gVisor before 2023-10), EPERM (a seccomp policy), ...
-    }
 
     private long peek(int tid, long address, int length) {
         long first = address & -WORD;
@@ -206,7 +186,7 @@ public final class TraceeMemory {
     private boolean writeChunk(int tid, int pid, long address, int length) {
         while (true) {
             long n = switch (writes) {
-                case PROCESS_VM -> writeProcessVm(pid, address, length);
+                case PROCESS_VM -> transferProcessVm(true, pid, address, length);
                 case PROC_MEM -> transferProcMem(true, tid, pid, address, length);
                 case PEEK_POKE -> poke(tid, address, length);
             };
@@ -215,26 +195,6 @@ public final class TraceeMemory {
             }
             writes = next(writes);
         }
-    }
-
-    private long writeProcessVm(int pid, long address, int length) {
-        setIov(localIov, buffer.address(), length);
-        setIov(remoteIov, address, length);
-        long n = LibC.processVmWritev(pid, localIov, 1, remoteIov, 1);
-        if (n > 0) {
-            return n;
-        }
-        if (n == 0) {
-            return FALL_BACK;
-        }
-        int errno = LibC.errno();
-        if (errno == Errno.EFAULT) {
-            return -1;
-        }
-        if (errno == Errno.ESRCH) {
-            throw Ptrace.failure(errno, "process_vm_writev", pid);
-        }
-        return FALL_BACK;
     }
 
     private long poke(int tid, long address, int length) {
@@ -262,6 +222,30 @@ public final class TraceeMemory {
             return -1;
         }
         throw Ptrace.failure(errno, Ptrace.name(Ptrace.POKEDATA) + " at 0x" + Long.toHexString(at), tid);
+    }
+
+    // ---- process_vm_readv/writev -----------------------------------------------------------------
+
+    /** One process_vm_readv or process_vm_writev of {@link #buffer}; the count, -1 when unmapped, or FALL_BACK. */
+    private long transferProcessVm(boolean write, int pid, long address, int length) {
+        setIov(localIov, buffer.address(), length);
+        setIov(remoteIov, address, length);
+        long n = write ? LibC.processVmWritev(pid, localIov, 1, remoteIov, 1)
+                : LibC.processVmReadv(pid, localIov, 1, remoteIov, 1);
+        if (n > 0) {
+            return n;
+        }
+        if (n == 0) {
+            return FALL_BACK; // nothing moved although the length was not 0: not a way that works here
+        }
+        int errno = LibC.errno();
+        if (errno == Errno.EFAULT) {
+            return -1;
+        }
+        if (errno == Errno.ESRCH) {
+            throw Ptrace.failure(errno, write ? "process_vm_writev" : "process_vm_readv", pid);
+        }
+        return FALL_BACK; // ENOSYS (gVisor before 2023-10), EPERM (a seccomp policy), ...
     }
 
     // ---- /proc/PID/mem ---------------------------------------------------------------------------
