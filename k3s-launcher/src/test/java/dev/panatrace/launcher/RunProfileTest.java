@@ -119,7 +119,7 @@ class RunProfileTest {
     }
 
     /** Every key kubeletsysctl reads, writes or stats. */
-    private static List<String> touchedKeys() {
+    static List<String> touchedKeys() {
         return List.of("vm/overcommit_memory", "vm/panic_on_oom", "kernel/panic", "kernel/panic_on_oops",
                 "kernel/keys/root_maxkeys", "kernel/keys/root_maxbytes", "net/ipv4/conf/all/route_localnet",
                 "net/netfilter/nf_conntrack_max", "net/netfilter/nf_conntrack_tcp_timeout_established",
@@ -127,13 +127,13 @@ class RunProfileTest {
                 "net/bridge/bridge-nf-call-iptables");
     }
 
-    private static TreeSet<String> keysIn(String kubeletOutput) {
+    static TreeSet<String> keysIn(String kubeletOutput) {
         return kubeletOutput.lines().map(line -> line.split(" ")).filter(words -> words.length == 4)
                 .map(words -> words[2]).collect(Collectors.toCollection(TreeSet::new));
     }
 
     /** The host's values, read with cat: the kernel's integer files give EOF to reads past offset 0. */
-    private static Map<String, Optional<String>> hostValues(List<String> keys) throws IOException, InterruptedException {
+    static Map<String, Optional<String>> hostValues(List<String> keys) throws IOException, InterruptedException {
         Map<String, Optional<String>> values = new LinkedHashMap<>();
         for (String key : new TreeSet<>(keys)) {
             Process cat = new ProcessBuilder("cat", "/proc/sys/" + key).redirectError(ProcessBuilder.Redirect.DISCARD)

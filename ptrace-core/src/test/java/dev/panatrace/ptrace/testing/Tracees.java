@@ -14,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -56,8 +57,15 @@ public final class Tracees {
     /** CAP_SYS_PTRACE's bit in a capability set, from {@code <linux/capability.h>}. */
     private static final int CAP_SYS_PTRACE = 19;
 
-    /** Tracees this JVM has already built or found fresh; guarded by the class lock. */
+    /** A standard package's import path: lower-case words separated by slashes. */
+    private static final Pattern STANDARD_PACKAGE = Pattern.compile("[a-z0-9]+(/[a-z0-9]+)*");
+    /** In a go command's arguments, the file it builds. */
+    private static final String OUTPUT = "<output>";
+
+    /** Executables this JVM has already built or found fresh; guarded by the class lock. */
     private static final Map<String, Path> BUILT = new HashMap<>();
+    /** {@code go env GOROOT}, once asked; guarded by the class lock. */
+    private static Path goRoot;
 
     private Tracees() {}
 
@@ -82,21 +90,72 @@ public final class Tracees {
         if (!TRACEE_NAME.matcher(name).matches() || !Files.isDirectory(source)) {
             throw new IllegalArgumentException("no Go tracee '" + name + "' in " + sources);
         }
-        Path outputs = repo.resolve("target/tracees");
-        try {
-            Files.createDirectories(outputs);
-            // Maven may run test JVMs in parallel, and the class lock only covers this one.
-            // Closing the channel releases the lock.
-            try (FileChannel lockFile = FileChannel.open(outputs.resolve(".build.lock"),
-                    StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-                lockFile.lock();
-                built = buildIfStale(repo, source, outputs, name);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("building Go tracee " + name, e);
-        }
+        built = buildLocked(repo.resolve("target/tracees"), name, source, true, List.of("build", "-o", OUTPUT, "."));
         BUILT.put(name, built);
         return built;
+    }
+
+    /**
+     * The test binary of a package of Go's standard library, {@code go test -c IMPORT_PATH} built without
+     * cgo into {@code <repo>/target/go-std-tests/}, and rebuilt only when the Go release or the package's
+     * files change. Run it in {@link #goRoot()}{@code /src/IMPORT_PATH}, where its tests find their
+     * {@code testdata}:
+     *
+     * <pre>{@code
+     * Path osTests = Tracees.goStandardTest("os/exec");
+     * Tracees.runUntraced(Duration.ofMinutes(2), List.of(osTests.toString(), "-test.short", "-test.v"));
+     * }</pre>
+     *
+     * @param importPath a standard package, e.g. {@code "os/signal"}
+     * @return the absolute path of the test binary
+     * @throws IllegalArgumentException if the Go installation has no such package
+     * @throws IllegalStateException if no Go toolchain is installed or the build fails; the message holds
+     *     go's output
+     */
+    public static synchronized Path goStandardTest(String importPath) {
+        String name = importPath.replace('/', '_') + ".test";
+        Path built = BUILT.get(name);
+        if (built != null) {
+            return built;
+        }
+        Path source = goRoot().resolve("src").resolve(importPath);
+        if (!STANDARD_PACKAGE.matcher(importPath).matches() || !Files.isDirectory(source)) {
+            throw new IllegalArgumentException("no standard package '" + importPath + "' in " + goRoot());
+        }
+        built = buildLocked(repo().resolve("target/go-std-tests"), name, source, false,
+                List.of("test", "-c", "-o", OUTPUT, importPath));
+        BUILT.put(name, built);
+        return built;
+    }
+
+    /**
+     * The root of the Go installation that builds the tracees ({@code go env GOROOT}), whose {@code src}
+     * holds the standard library's packages and their tests.
+     *
+     * @throws IllegalStateException if no Go toolchain is installed
+     */
+    public static synchronized Path goRoot() {
+        if (goRoot == null) {
+            try {
+                ProcessBuilder goEnv = new ProcessBuilder(goTool().toString(), "env", "GOROOT")
+                        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                        .redirectError(ProcessBuilder.Redirect.DISCARD);
+                // As for builds: a GOROOT meant for another installation must not answer for this go.
+                goEnv.environment().remove("GOROOT");
+                Process process = goEnv.start();
+                String root = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+                if (process.waitFor() != 0 || root.isEmpty()) {
+                    throw new IllegalStateException(goTool() + " env GOROOT failed");
+                }
+                goRoot = Path.of(root);
+            } catch (IOException e) {
+                throw new UncheckedIOException("asking go for its GOROOT", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while asking go for its GOROOT", e);
+            }
+        }
+        return goRoot;
     }
 
     /**
@@ -239,17 +298,42 @@ public final class Tracees {
         return Optional.empty();
     }
 
-    private static Path buildIfStale(Path repo, Path source, Path outputs, String name)
+    /** {@link #buildIfStale} under a file lock: Maven may run test JVMs in parallel, and the class lock covers one. */
+    private static Path buildLocked(Path outputs, String name, Path source, boolean tracee, List<String> goArguments) {
+        try {
+            Files.createDirectories(outputs);
+            // Closing the channel releases the lock.
+            try (FileChannel lockFile = FileChannel.open(outputs.resolve(".build.lock"),
+                    StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                lockFile.lock();
+                return buildIfStale(source, outputs, name, tracee, goArguments);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("building " + name + " from " + source, e);
+        }
+    }
+
+    /**
+     * Runs {@code go GO_ARGUMENTS} in {@code source}, with {@link #OUTPUT} standing for the file to build,
+     * unless {@code outputs/name} was built from the same sources.
+     *
+     * @param tracee a tracee (its whole directory is its source, built with {@code -trimpath}), else a
+     *     standard package's test (its own files and the Go release decide; paths kept as Go's tests expect)
+     */
+    private static Path buildIfStale(Path source, Path outputs, String name, boolean tracee, List<String> goArguments)
             throws IOException {
+        Path repo = repo();
         Path executable = outputs.resolve(name);
         Path stamp = outputs.resolve(name + ".sources-sha256");
-        String digest = sourceDigest(source);
+        String digest = tracee ? sourceDigest(source) : standardPackageDigest(source);
         if (Files.isExecutable(executable) && Files.exists(stamp) && Files.readString(stamp).equals(digest)) {
             return executable;
         }
         Path partial = outputs.resolve(name + ".partial");
         Path log = outputs.resolve(name + ".build.log");
-        ProcessBuilder build = new ProcessBuilder(goTool().toString(), "build", "-o", partial.toString(), ".")
+        List<String> command = new ArrayList<>(List.of(goTool().toString()));
+        goArguments.forEach(argument -> command.add(argument.equals(OUTPUT) ? partial.toString() : argument));
+        ProcessBuilder build = new ProcessBuilder(command)
                 .directory(source.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectErrorStream(true)
@@ -259,7 +343,11 @@ public final class Tracees {
         env.remove("GOROOT");
         env.put("CGO_ENABLED", "0");
         env.put("GO111MODULE", "off");
-        env.put("GOFLAGS", "-trimpath");
+        if (tracee) {
+            env.put("GOFLAGS", "-trimpath");
+        } else {
+            env.remove("GOFLAGS");
+        }
         env.put("GOCACHE", repo.resolve("target/go-cache").toString());
         env.put("GOPATH", repo.resolve("target/gopath").toString());
         env.putIfAbsent("HOME", repo.resolve("target/go-home").toString());
@@ -267,16 +355,16 @@ public final class Tracees {
         try {
             if (!process.waitFor(BUILD_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
                 kill(process);
-                throw new IllegalStateException("go build of " + name + " took longer than " + BUILD_TIMEOUT
+                throw new IllegalStateException("go " + goArguments.get(0) + " of " + name + " took longer than " + BUILD_TIMEOUT
                         + ":\n" + Files.readString(log));
             }
         } catch (InterruptedException e) {
             kill(process);
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while building Go tracee " + name, e);
+            throw new IllegalStateException("interrupted while building " + name, e);
         }
         if (process.exitValue() != 0) {
-            throw new IllegalStateException("go build of " + source + " failed with exit code "
+            throw new IllegalStateException("go " + goArguments.get(0) + " of " + source + " failed with exit code "
                     + process.exitValue() + ":\n" + Files.readString(log));
         }
         Files.move(partial, executable, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -286,12 +374,7 @@ public final class Tracees {
 
     /** A digest of every file name and content under {@code source}, which decides whether to rebuild. */
     private static String sourceDigest(Path source) throws IOException {
-        MessageDigest sha256;
-        try {
-            sha256 = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK provides SHA-256", e);
-        }
+        MessageDigest sha256 = sha256();
         try (Stream<Path> files = Files.walk(source)) {
             for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
                 sha256.update(source.relativize(file).toString().getBytes(StandardCharsets.UTF_8));
@@ -301,6 +384,29 @@ public final class Tracees {
             }
         }
         return HexFormat.of().formatHex(sha256.digest());
+    }
+
+    /** A digest of the Go release and the files directly in a standard package's directory. */
+    private static String standardPackageDigest(Path source) throws IOException {
+        MessageDigest sha256 = sha256();
+        sha256.update(Files.readAllBytes(goRoot().resolve("VERSION")));
+        try (Stream<Path> files = Files.list(source)) {
+            for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
+                sha256.update(file.getFileName().toString().getBytes(StandardCharsets.UTF_8));
+                sha256.update((byte) 0);
+                sha256.update(Files.readAllBytes(file));
+                sha256.update((byte) 0);
+            }
+        }
+        return HexFormat.of().formatHex(sha256.digest());
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK provides SHA-256", e);
+        }
     }
 
     /** Debian's Go 1.19, else the newest other Debian Go, else {@code go} on the PATH. */

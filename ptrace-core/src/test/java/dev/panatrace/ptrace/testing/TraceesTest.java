@@ -49,6 +49,20 @@ class TraceesTest {
     }
 
     @Test
+    void buildsAStandardPackagesTestsOnceAsAStaticExecutableThatListsThem() throws IOException {
+        Path executable = Tracees.goStandardTest("os/signal");
+
+        assertEquals(Tracees.repo().resolve("target/go-std-tests/os_signal.test"), executable);
+        assertEquals(executable, Tracees.goStandardTest("os/signal"));
+        assertFalse(hasInterpreter(executable), executable + " is dynamically linked");
+        ProcessResult list = Tracees.runUntraced(RUN_TIMEOUT, List.of(executable.toString(), "-test.list", "^TestSignal$"));
+        // signal_test.go in every Go release since 1.0.
+        assertEquals(new ProcessResult(0, "TestSignal\n", ""), list);
+        assertThrows(IllegalArgumentException.class, () -> Tracees.goStandardTest("os/no-such-package"));
+        assertThrows(IllegalArgumentException.class, () -> Tracees.goStandardTest("../os"));
+    }
+
+    @Test
     void threadReaderReadsEveryFileFromEveryThread() throws IOException {
         Path first = Files.writeString(temp.resolve("first"), "one\ntwo\n");
         Path second = Files.writeString(temp.resolve("second"), "2");
