@@ -36,6 +36,7 @@ class GvisorKubeletSysctlTest {
 
     private static final String SCRIPT = """
             L=$1 K=$2 B=$3 T=$4 KEYS=$5
+            shift 5
             snapshot() {
                 for k in $KEYS; do
                     if v=$(cat "/proc/sys/$k" 2>/dev/null); then echo "$k $v"; else echo "$k missing"; fi
@@ -44,9 +45,7 @@ class GvisorKubeletSysctlTest {
             echo "@@@ before"; snapshot
             echo "@@@ profile"; "$L" sysctl --profile k3s -a
             echo "@@@ kubelet"
-            PANATRACE_SYSCTL_TRACED=1 "$L" run --profile k3s --report --sysctl vm.overcommit_memory=0 \\
-                --sysctl kernel.panic=0 --sysctl kernel.panic_on_oops=0 --sysctl net.ipv4.conf.all.route_localnet=0 \\
-                -- "$K" 2>"$T/kubelet.err"
+            PANATRACE_SYSCTL_TRACED=1 "$L" run --profile k3s --report "$@" -- "$K" 2>"$T/kubelet.err"
             echo "status $?"
             echo "@@@ kubelet report"; cat "$T/kubelet.err"
             echo "@@@ served"
@@ -76,9 +75,13 @@ class GvisorKubeletSysctlTest {
         List<String> profileKeys = profileKeys();
         Map<String, Optional<String>> hostBefore = RunProfileTest.hostValues(profileKeys);
 
-        ProcessResult result = Gvisor.runScript(root, SANDBOX_TIMEOUT, SCRIPT, List.of(LauncherProcess.script().toString(),
+        List<String> arguments = new ArrayList<>(List.of(LauncherProcess.script().toString(),
                 Tracees.go("kubeletsysctl").toString(), Tracees.busybox().toString(), temp.toString(),
-                String.join(" ", profileKeys)), environment -> environment.remove("PANATRACE_SYSCTL_TRACED"));
+                String.join(" ", profileKeys)));
+        arguments.addAll(RunProfileTest.OVERRIDES);
+
+        ProcessResult result = Gvisor.runScript(root, SANDBOX_TIMEOUT, SCRIPT, arguments,
+                environment -> environment.remove("PANATRACE_SYSCTL_TRACED"));
 
         assertEquals(0, result.exitCode(), result.toString());
         assertEquals("", result.stderr());
@@ -99,9 +102,7 @@ class GvisorKubeletSysctlTest {
 
         String kubelet = sections.get("kubelet");
         assertTrue(kubelet.endsWith("kubelet-sysctl ok\nstatus 0\n"), kubelet + sections.get("kubelet report"));
-        for (String write : List.of("kubelet write vm/overcommit_memory 1", "kubelet write kernel/panic 10",
-                "kubelet write kernel/panic_on_oops 1", "kube-proxy write net/ipv4/conf/all/route_localnet 1",
-                "check read kernel/panic 10", "check read vm/overcommit_memory 1")) {
+        for (String write : RunProfileTest.WRITES) {
             assertTrue(kubelet.contains(write + "\n"), write + " in\n" + kubelet);
         }
         assertEquals(RunProfileTest.touchedKeys().stream().sorted().toList(), List.copyOf(RunProfileTest.keysIn(kubelet)),

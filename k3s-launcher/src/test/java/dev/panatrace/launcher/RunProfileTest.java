@@ -44,13 +44,18 @@ class RunProfileTest {
         return LauncherProcess.run(builder, null);
     }
 
+    /** {@code --sysctl} overrides that kubelet and kube-proxy disagree with, so that each writes. */
+    static final List<String> OVERRIDES = List.of("--sysctl", "vm.overcommit_memory=0", "--sysctl", "kernel.panic=0",
+            "--sysctl", "kernel.panic_on_oops=0", "--sysctl", "net.ipv4.conf.all.route_localnet=0");
+    /** Lines kubeletsysctl prints under {@link #OVERRIDES}: the writes, and its child reading one back. */
+    static final List<String> WRITES = List.of("kubelet write vm/overcommit_memory 1", "kubelet write kernel/panic 10",
+            "kubelet write kernel/panic_on_oops 1", "kube-proxy write net/ipv4/conf/all/route_localnet 1",
+            "check read kernel/panic 10");
+
     @Test
     void kubeletWritesItsTunablesIntoTheTreeAndTheHostStaysUntouched() throws Exception {
-        // Overrides that kubelet, kube-proxy and k3s disagree with, so that each writes.
-        List<String> overrides = List.of("vm.overcommit_memory=0", "kernel.panic=0", "kernel.panic_on_oops=0",
-                "net.ipv4.conf.all.route_localnet=0");
         List<String> args = new ArrayList<>(List.of("run", "--profile", "k3s", "--report"));
-        overrides.forEach(override -> args.addAll(List.of("--sysctl", override)));
+        args.addAll(OVERRIDES);
         args.addAll(List.of("--", kubelet));
         Map<String, Optional<String>> hostBefore = hostValues(touchedKeys());
 
@@ -58,9 +63,7 @@ class RunProfileTest {
 
         assertEquals(0, result.exitCode(), result.stderr());
         assertTrue(result.stdout().endsWith("kubelet-sysctl ok\n"), result.stdout());
-        for (String write : List.of("kubelet write vm/overcommit_memory 1", "kubelet write kernel/panic 10",
-                "kubelet write kernel/panic_on_oops 1", "kube-proxy write net/ipv4/conf/all/route_localnet 1",
-                "check read kernel/panic 10")) {
+        for (String write : WRITES) {
             assertTrue(result.stdout().contains(write + "\n"), write + " in\n" + result.stdout());
         }
         assertTrue(result.stderr().contains("k3s-launcher: sysctl vm.overcommit_memory: read "), result.stderr());
