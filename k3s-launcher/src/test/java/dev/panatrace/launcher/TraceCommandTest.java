@@ -37,17 +37,26 @@ class TraceCommandTest {
         busybox = Tracees.busybox().toString();
     }
 
+    /**
+     * Counted as {@code strace -f -c} counts. Both are run a second time when their tables differ: once, in a
+     * CI run, strace's own table had one rt_sigaction fewer than in every other of its runs (30 in a row here
+     * gave the same 16), so a single difference may be strace's. A difference that persists fails.
+     */
     @Test
     void countsTheSameSyscallsAsStrace() throws Exception {
-        Path summaryFile = temp.resolve("summary.json");
-        ProcessResult traced = LauncherProcess.run(
-                "trace", "--summary-json", summaryFile.toString(), "--", busybox, "sh", "-c", SHELL_LOOP);
-        assertEquals(0, traced.exitCode(), traced.stderr());
-        TraceSummaryJson summary = TraceSummaryJson.parse(Files.readString(summaryFile));
-
-        Map<String, Long> strace = straceCounts(List.of(busybox, "sh", "-c", SHELL_LOOP));
-
-        assertShellLoopCountedAsStrace(summary, strace);
+        for (int attempt = 1; ; attempt++) {
+            Path summaryFile = temp.resolve("summary-" + attempt + ".json");
+            ProcessResult traced = LauncherProcess.run(
+                    "trace", "--summary-json", summaryFile.toString(), "--", busybox, "sh", "-c", SHELL_LOOP);
+            assertEquals(0, traced.exitCode(), traced.stderr());
+            TraceSummaryJson summary = TraceSummaryJson.parse(Files.readString(summaryFile));
+            Map<String, Long> strace = straceCounts(List.of(busybox, "sh", "-c", SHELL_LOOP));
+            boolean same = StraceTable.returningCalls(strace).equals(StraceTable.returningCalls(summary.syscalls()));
+            if (same || attempt == 2) {
+                assertShellLoopCountedAsStrace(summary, strace);
+                return;
+            }
+        }
     }
 
     /** The summary of a traced {@link #SHELL_LOOP} against {@code strace -f -c}'s table of it. */
