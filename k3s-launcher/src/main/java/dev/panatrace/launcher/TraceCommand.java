@@ -3,11 +3,15 @@ package dev.panatrace.launcher;
 import dev.panatrace.ptrace.Tracer;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+
 /**
  * {@code k3s-launcher trace [--summary-json FILE] -- CMD ARGS...}: runs a command under the engine,
  * following every thread and child, counting syscalls, and exits as the command did.
@@ -15,7 +19,8 @@ import java.util.Map;
 final class TraceCommand implements Subcommand {
     static final String NAME = "trace";
 
-    private Path summaryJson;
+    /** FILE, "-" for standard output, or null. */
+    private String summaryJson;
     private boolean demo;
     private List<String> command = new ArrayList<>();
 
@@ -27,14 +32,15 @@ final class TraceCommand implements Subcommand {
                 .synopsis("k3s-launcher trace [-hV] [--summary-json=FILE] [--] CMD [ARG...]")
                 .synopsis("k3s-launcher trace [--summary-json=FILE] --demo")
                 .option("--summary-json", "FILE",
-                        "Write the exit status, syscall counts and engine counters to FILE as JSON.",
-                        file -> summaryJson = Path.of(file))
+                        "Write the exit status, syscall counts and engine counters to FILE as JSON; '-' writes "
+                                + "them to standard output. FILE is created before the command starts.",
+                        file -> summaryJson = file)
                 .flag("--demo", "Trace a built-in demo (a shell loop running ls and cat) and print its syscall "
                         + "summary.", () -> demo = true)
                 .operands(CommandSyntax.Operands.COMMAND, "CMD", "The command and its arguments.", false, command::add)
                 .exitStatus("N", "the command's exit status")
                 .exitStatus("128+N", "the command was killed by signal N")
-                .exitStatus("2", "usage error")
+                .exitStatus("2", "usage error, or the summary file cannot be created")
                 .exitStatus("125", "the trace could not be started, failed, or the summary could not be written")
                 .exitStatus("127", "the command was not found");
     }
@@ -51,6 +57,15 @@ final class TraceCommand implements Subcommand {
         if (demo) {
             command = DEMO;
         }
+        if (summaryJson != null && !summaryJson.equals("-")) {
+            // Before the command runs: a summary that cannot be written should not cost a whole run.
+            try {
+                Files.writeString(Path.of(summaryJson), "");
+            } catch (IOException e) {
+                err.println("k3s-launcher " + NAME + ": cannot create the summary file " + summaryJson + ": " + reason(e));
+                return ExitCodes.USAGE;
+            }
+        }
         SyscallCounter counter = new SyscallCounter();
         return switch (TracedRun.run(Tracer.builder().handler(counter), command, err)) {
             case TracedRun.Failed failed -> failed.exitCode();
@@ -61,9 +76,12 @@ final class TraceCommand implements Subcommand {
     /** Writes the summary where asked, after the command ended. */
     private int report(TracedRun.Ended ended, SyscallCounter counter, PrintWriter out, PrintWriter err) {
         TraceSummary summary = new TraceSummary(ended.exitCode(), counter.counts(), ended.stats());
-        if (summaryJson != null) {
+        if ("-".equals(summaryJson)) {
+            out.println(summary.toJson());
+            out.flush();
+        } else if (summaryJson != null) {
             try {
-                Files.writeString(summaryJson, summary.toJson() + "\n");
+                Files.writeString(Path.of(summaryJson), summary.toJson() + "\n");
             } catch (IOException e) {
                 err.println("k3s-launcher: cannot write the summary to " + summaryJson + ": " + e);
                 return ExitCodes.LAUNCHER_FAILED;
@@ -73,6 +91,16 @@ final class TraceCommand implements Subcommand {
             printSummary(summary, out);
         }
         return ended.exitCode();
+    }
+
+    /** What went wrong with a file, in the words a shell would use. */
+    private static String reason(IOException e) {
+        return switch (e) {
+            case NoSuchFileException _ -> "No such file or directory";
+            case AccessDeniedException _ -> "Permission denied";
+            case FileSystemException fs when fs.getReason() != null -> fs.getReason();
+            default -> e.getMessage();
+        };
     }
 
     private static void printSummary(TraceSummary summary, PrintWriter out) {

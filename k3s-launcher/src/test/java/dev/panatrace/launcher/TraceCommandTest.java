@@ -123,16 +123,29 @@ class TraceCommandTest {
         assertEquals(directory.toRealPath() + "\n", result.stdout());
     }
 
+    /** A summary file that cannot be created is said at once, in one line, and the command does not run. */
     @Test
-    void unwritableSummaryIsReportedAfterTheCommandRan() {
+    void anUncreatableSummaryFileStopsTheRunBeforeTheCommand() {
         Path summaryFile = temp.resolve("missing-dir/summary.json");
         ProcessResult result = LauncherProcess.run(
                 "trace", "--summary-json", summaryFile.toString(), busybox, "echo", "ran");
-        assertEquals(ExitCodes.LAUNCHER_FAILED, result.exitCode());
-        assertEquals("ran\n", result.stdout());
-        assertTrue(result.stderr().startsWith("k3s-launcher: cannot write the summary to " + summaryFile),
-                result.stderr());
+        assertEquals(ExitCodes.USAGE, result.exitCode());
+        assertEquals("", result.stdout());
+        assertEquals("k3s-launcher trace: cannot create the summary file " + summaryFile
+                + ": No such file or directory\n", result.stderr());
         assertFalse(Files.exists(summaryFile));
+    }
+
+    /** {@code --summary-json -} writes the summary to standard output, after the command's own output. */
+    @Test
+    void aDashSummaryGoesToStandardOutput() {
+        ProcessResult result = LauncherProcess.run("trace", "--summary-json", "-", busybox, "echo", "ran");
+        assertEquals(0, result.exitCode(), result.stderr());
+        List<String> lines = result.stdout().lines().toList();
+        assertEquals("ran", lines.getFirst());
+        assertEquals(0, TraceSummaryJson.parse(lines.get(1) + "\n").exitCode());
+        assertEquals(2, lines.size(), result.stdout());
+        assertFalse(Files.exists(Path.of("-")), "no file named '-'");
     }
 
     /**
