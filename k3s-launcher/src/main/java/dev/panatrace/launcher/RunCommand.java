@@ -60,7 +60,7 @@ final class RunCommand implements Subcommand {
                 .synopsis("[--bind=HOST:GUEST]... [--fake-fs=PATH=FSTYPE]...")
                 .synopsis("[--fake-uname-release=VERSION] [--mode=seccomp|syscall] [--cpu=N]")
                 .synopsis("[--trace-log=FILE] [--] CMD [ARG...]")
-                .option("--bind", "HOST:GUEST", "Show the existing file or directory HOST at the absolute path GUEST. "
+                .option("-b --bind", "HOST:GUEST", "Show the existing file or directory HOST at the absolute path GUEST. "
                         + "Repeatable; the longest GUEST that holds a path decides. The string is split at its last "
                         + "':' that is followed by '/'.", binds::add)
                 .option("--mode", "seccomp|syscall", "How the engine stops the command: seccomp (default) stops only "

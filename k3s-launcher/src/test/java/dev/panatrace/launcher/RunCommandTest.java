@@ -52,6 +52,14 @@ class RunCommandTest {
         assertEquals(FAKE_OSTYPE.repeat(5), result.stdout());
     }
 
+    /** proot's spelling: {@code -b HOST:GUEST}. */
+    @Test
+    void dashBIsBind() {
+        ProcessResult result = LauncherProcess.run("run", "-b", bind, "--", busybox, "cat", "/proc/sys/kernel/ostype");
+        assertEquals(0, result.exitCode(), result.stderr());
+        assertEquals(FAKE_OSTYPE, result.stdout());
+    }
+
     @Test
     void lsAndStatSeeTheHostDirectory() {
         ProcessResult result = LauncherProcess.run("run", "--bind", bind, "--", busybox, "sh", "-c",
