@@ -7,10 +7,9 @@ import dev.panatrace.ptrace.Syscall;
 import dev.panatrace.ptrace.SyscallSet;
 import dev.panatrace.ptrace.TraceHandler;
 import dev.panatrace.ptrace.Tracee;
+import dev.panatrace.ptrace.TraceeLocal;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeSet;
 
 /**
@@ -36,13 +35,15 @@ public final class HandlerChain implements TraceHandler {
     private final List<TraceHandler> handlers;
     private final List<SyscallSet> wanted;
     private final SyscallSet union;
-    /** By tid, the handlers that asked for the exit of the current syscall; tracer thread only. */
-    private final Map<Integer, List<TraceHandler>> exits = new HashMap<>();
+    private final List<TraceHandler> stopObservers;
+    /** The handlers that asked for the exit of the thread's current syscall. */
+    private final TraceeLocal<List<TraceHandler>> exits = TraceeLocal.perSyscall();
 
     private HandlerChain(List<TraceHandler> handlers) {
         this.handlers = List.copyOf(handlers);
         this.wanted = this.handlers.stream().map(TraceHandler::syscalls).toList();
         this.union = union(wanted);
+        this.stopObservers = this.handlers.stream().filter(TraceHandler::observesStops).toList();
     }
 
     /**
@@ -91,10 +92,16 @@ public final class HandlerChain implements TraceHandler {
         return handlers.stream().anyMatch(TraceHandler::usesScratchMemory);
     }
 
-    /** Every handler sees the stop, in order. */
+    /** Whether any handler observes stops. */
+    @Override
+    public boolean observesStops() {
+        return !stopObservers.isEmpty();
+    }
+
+    /** The handlers that observe stops see it, in order. */
     @Override
     public void onStop(Stop stop) {
-        handlers.forEach(handler -> handler.onStop(stop));
+        stopObservers.forEach(handler -> handler.onStop(stop));
     }
 
     /** Asks each handler that wants the syscall, in order, until one skips it. */
@@ -102,7 +109,6 @@ public final class HandlerChain implements TraceHandler {
     public EntryAction onSyscallEntry(Syscall call) {
         String name = call.name();
         List<TraceHandler> observers = new ArrayList<>(handlers.size());
-        exits.remove(call.tracee().tid());
         for (int i = 0; i < handlers.size(); i++) {
             SyscallSet set = wanted.get(i);
             if (!set.contains(name) && !set.fdRangeNames().contains(name)) {
@@ -119,14 +125,14 @@ public final class HandlerChain implements TraceHandler {
         if (observers.isEmpty()) {
             return EntryAction.CONTINUE;
         }
-        exits.put(call.tracee().tid(), observers);
+        call.tracee().set(exits, observers);
         return EntryAction.OBSERVE_EXIT;
     }
 
     /** The handlers that asked for the exit, last first. */
     @Override
     public void onSyscallExit(Syscall call) {
-        List<TraceHandler> observers = exits.remove(call.tracee().tid());
+        List<TraceHandler> observers = call.tracee().get(exits);
         if (observers == null) {
             return;
         }
@@ -148,13 +154,9 @@ public final class HandlerChain implements TraceHandler {
         return delivered;
     }
 
-    /** The exit observers of the tid that exec'd move to the tid it takes over, as the engine moves the stop. */
+    /** Every handler learns of the exec. */
     @Override
     public void onExec(Tracee tracee, int formerTid) {
-        List<TraceHandler> observers = exits.remove(formerTid);
-        if (observers != null) {
-            exits.put(tracee.tid(), observers);
-        }
         handlers.forEach(handler -> handler.onExec(tracee, formerTid));
     }
 
@@ -164,10 +166,9 @@ public final class HandlerChain implements TraceHandler {
         handlers.forEach(handler -> handler.onNewTracee(parentTid, tid, pid));
     }
 
-    /** Every handler forgets the thread. */
+    /** Every handler learns that the thread ended. */
     @Override
     public void onExit(int tid, int pid, ExitStatus status) {
-        exits.remove(tid);
         handlers.forEach(handler -> handler.onExit(tid, pid, status));
     }
 }

@@ -36,7 +36,17 @@ public interface TraceHandler {
     }
 
     /**
-     * Every stop, decoded, before the more specific hook for it.
+     * Whether {@link #onStop} is called. Asked once, when tracing starts. Observing stops costs: every
+     * wanted syscall then stops at its exit too, and its registers are read there.
+     *
+     * @return whether this handler observes every stop; by default false
+     */
+    default boolean observesStops() {
+        return false;
+    }
+
+    /**
+     * Every stop, decoded, before the more specific hook for it; called only when {@link #observesStops()}.
      *
      * @param stop the decoded stop
      */

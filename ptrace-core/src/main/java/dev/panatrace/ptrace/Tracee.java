@@ -46,4 +46,22 @@ public interface Tracee {
      * @throws ErrnoException with EFAULT when the range is not mapped or not writable
      */
     void write(long address, byte[] bytes);
+
+    /**
+     * This thread's value for {@code local}.
+     *
+     * @param local the key
+     * @param <T> the value's type
+     * @return the value, or null when none is set (or a per-syscall one was dropped)
+     */
+    <T> T get(TraceeLocal<T> local);
+
+    /**
+     * Sets this thread's value for {@code local}; null removes it.
+     *
+     * @param local the key
+     * @param value the value
+     * @param <T> the value's type
+     */
+    <T> void set(TraceeLocal<T> local, T value);
 }

@@ -48,6 +48,11 @@ class TracerTest {
         final List<Stop> stops = new ArrayList<>();
 
         @Override
+        public boolean observesStops() {
+            return true;
+        }
+
+        @Override
         public void onStop(Stop stop) {
             if (!(stop instanceof Stop.SyscallEntry) && !(stop instanceof Stop.SyscallExit)) {
                 stops.add(stop);
@@ -426,6 +431,69 @@ class TracerTest {
         assertEquals(2, execs.size(), execs.toString());
         Stop.Exec fromThread = execs.get(1);
         assertTrue(fromThread.formerTid() != fromThread.tid(), "a non-leader exec'd: " + fromThread);
+    }
+
+    @Test
+    void aPerSyscallValueFollowsAnExecFromANonLeaderThreadToItsExit() throws Exception {
+        TraceeLocal<Integer> callerTid = TraceeLocal.perSyscall();
+        List<String> execs = new CopyOnWriteArrayList<>();
+        TraceHandler handler = new TraceHandler() {
+            @Override
+            public SyscallSet syscalls() {
+                return SyscallSet.of("execve");
+            }
+
+            @Override
+            public EntryAction onSyscallEntry(Syscall call) {
+                call.tracee().set(callerTid, call.tracee().tid());
+                return EntryAction.OBSERVE_EXIT;
+            }
+
+            @Override
+            public void onSyscallExit(Syscall call) {
+                execs.add(call.tracee().get(callerTid) + "->" + call.tracee().tid());
+            }
+        };
+        Traced traced = trace(handler, List.of(Tracees.go("execthread").toString()));
+
+        assertEquals("exec-from-thread-ok\n", traced.stdout(), traced.stderr());
+        assertEquals(2, execs.size(), "the Go program's exec and its thread's: " + execs);
+        String[] fromThread = execs.get(1).split("->");
+        assertTrue(!fromThread[0].equals("null") && !fromThread[0].equals(fromThread[1]),
+                "the value set at the thread's entry is seen at the exit under the leader's tid: " + execs);
+    }
+
+    @Test
+    void perThreadValuesStayWithTheirThreadAndPerSyscallValuesEndWithTheirSyscall() throws Exception {
+        TraceeLocal<Integer> owner = TraceeLocal.perThread();
+        TraceeLocal<Long> lastCall = TraceeLocal.perSyscall();
+        AtomicInteger entries = new AtomicInteger();
+        List<String> violations = new CopyOnWriteArrayList<>();
+        TraceHandler handler = new TraceHandler() {
+            @Override
+            public EntryAction onSyscallEntry(Syscall call) {
+                Tracee tracee = call.tracee();
+                Integer seen = tracee.get(owner);
+                if (seen == null) {
+                    tracee.set(owner, tracee.tid());
+                } else if (seen != tracee.tid()) {
+                    violations.add("thread " + tracee.tid() + " sees thread " + seen + "'s value");
+                }
+                if (tracee.get(lastCall) != null) {
+                    violations.add("thread " + tracee.tid() + " still holds the value of its last syscall");
+                }
+                tracee.set(lastCall, call.number());
+                entries.incrementAndGet();
+                return EntryAction.CONTINUE;
+            }
+        };
+        Path file = Files.writeString(tmp.resolve("f"), "x\n");
+        Traced traced = trace(handler, List.of(Tracees.go("threadreader").toString(), "-threads", "16",
+                "-iterations", "50", "-files", file.toString()));
+
+        assertEquals("reads=800 failures=0 wrong=0\n", traced.stdout(), traced.stderr());
+        assertTrue(entries.get() > 1600, "every thread's syscalls were seen: " + entries);
+        assertEquals(List.of(), violations.stream().distinct().limit(5).toList());
     }
 
     @Test

@@ -5,6 +5,7 @@ import dev.panatrace.ptrace.Registers;
 import dev.panatrace.ptrace.Syscall;
 import dev.panatrace.ptrace.SyscallTable;
 import dev.panatrace.ptrace.Tracee;
+import dev.panatrace.ptrace.TraceeLocal;
 import dev.panatrace.ptrace.internal.jfr.TraceEvents;
 
 import java.util.Arrays;
@@ -106,6 +107,16 @@ final class StopView implements Syscall, Tracee {
     @Override
     public Arch arch() {
         return arch;
+    }
+
+    @Override
+    public <T> T get(TraceeLocal<T> local) {
+        return current().locals.get(local);
+    }
+
+    @Override
+    public <T> void set(TraceeLocal<T> local, T value) {
+        current().locals.set(local, value);
     }
 
     @Override

@@ -147,7 +147,7 @@ public final class TraceLoop implements TraceSession {
         this.usesScratch = handler.usesScratchMemory();
         this.mmapNumber = table.numberOf("mmap");
         this.wanted = handler.syscalls();
-        this.handlerObservesStops = overrides(handler, "onStop", Stop.class);
+        this.handlerObservesStops = handler.observesStops();
         this.execveNumber = table.numberOf("execve");
     }
 
@@ -438,6 +438,7 @@ public final class TraceLoop implements TraceSession {
 
     /** A syscall entry: a syscall-entry stop, or a seccomp stop (which the filter raised only for wanted ones). */
     private void onEntry(ThreadState t, boolean seccomp) {
+        t.locals.syscallEnded();
         view.begin(t, true, registersOf(t.tid));
         long nr = view.number();
         t.syscall = nr;
@@ -483,7 +484,11 @@ public final class TraceLoop implements TraceSession {
         }
         storeRegisters(t);
         view.end();
-        finishEntry(t, t.skip || t.observeExit || handlerObservesStops);
+        boolean exitNeeded = t.skip || t.observeExit || handlerObservesStops;
+        if (!exitNeeded) {
+            t.locals.syscallEnded();
+        }
+        finishEntry(t, exitNeeded);
     }
 
     /** Resumes from an entry; in seccomp mode an exit stop is asked for only when it is needed. */
@@ -518,6 +523,7 @@ public final class TraceLoop implements TraceSession {
             view.end();
             t.skip = false;
             t.observeExit = false;
+            t.locals.syscallEnded();
         }
         resume(t, 0);
     }
@@ -856,6 +862,7 @@ public final class TraceLoop implements TraceSession {
                 t.observeExit = execing.observeExit;
                 t.skip = execing.skip;
                 t.entryArg0 = execing.entryArg0;
+                t.locals = execing.locals;
             }
         }
         t.process.trampoline = false;
@@ -1293,14 +1300,6 @@ public final class TraceLoop implements TraceSession {
         }
     }
 
-    private static boolean overrides(TraceHandler handler, String method, Class<?>... params) {
-        try {
-            return handler.getClass().getMethod(method, params).getDeclaringClass() != TraceHandler.class;
-        } catch (NoSuchMethodException e) {
-            return false;
-        }
-    }
-
     // ---- TraceSession: called from any thread ---------------------------------------------------
 
     @Override
@@ -1465,6 +1464,8 @@ public final class TraceLoop implements TraceSession {
          * no write, which matters where writes take a ptrace call per word (gVisor).
          */
         final byte[][] placed = new byte[2][];
+        /** Handlers' values for this thread. */
+        TraceeLocalValues locals = new TraceeLocalValues();
 
         ThreadState(int tid, ProcessState process) {
             this.tid = tid;

@@ -3,20 +3,17 @@ package dev.panatrace.ptrace.paths;
 import dev.panatrace.ptrace.EntryAction;
 import dev.panatrace.ptrace.Errno;
 import dev.panatrace.ptrace.ErrnoException;
-import dev.panatrace.ptrace.ExitStatus;
 import dev.panatrace.ptrace.Syscall;
 import dev.panatrace.ptrace.SyscallSet;
 import dev.panatrace.ptrace.TraceHandler;
-import dev.panatrace.ptrace.Tracee;
+import dev.panatrace.ptrace.TraceeLocal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -64,8 +61,8 @@ public final class PathRedirector implements TraceHandler {
     private final Consumer<Rewrite> log;
     /** The errno the map failed the last path given to {@link #redirect} with, or 0; tracer thread only. */
     private int failure;
-    /** The rewrites of each thread's current syscall, awaiting its result; tracer thread only. */
-    private final Map<Integer, List<Replaced>> awaitingResult = new HashMap<>();
+    /** The rewrites of the thread's current syscall, awaiting its result. */
+    private final TraceeLocal<List<Replaced>> awaitingResult = TraceeLocal.perSyscall();
 
     /** A path argument and what replaced it. */
     private record Replaced(byte[] original, byte[] replacement) {}
@@ -132,33 +129,18 @@ public final class PathRedirector implements TraceHandler {
         if (replaced.isEmpty() || log == null) {
             return EntryAction.CONTINUE;
         }
-        awaitingResult.put(call.tracee().tid(), replaced);
+        call.tracee().set(awaitingResult, replaced);
         return EntryAction.OBSERVE_EXIT;
     }
 
     /** Logs the rewrites of the returning syscall with its result. */
     @Override
     public void onSyscallExit(Syscall call) {
-        int tid = call.tracee().tid();
-        List<Replaced> replaced = awaitingResult.remove(tid);
+        List<Replaced> replaced = call.tracee().get(awaitingResult);
         if (replaced != null) {
-            report(tid, call.name(), replaced, call.result());
+            call.tracee().set(awaitingResult, null);
+            report(call.tracee().tid(), call.name(), replaced, call.result());
         }
-    }
-
-    /** A thread other than the leader that execs takes over the leader's tid; so do its pending rewrites. */
-    @Override
-    public void onExec(Tracee tracee, int formerTid) {
-        List<Replaced> replaced = awaitingResult.remove(formerTid);
-        if (replaced != null) {
-            awaitingResult.put(tracee.tid(), replaced);
-        }
-    }
-
-    /** A thread that ends inside a rewritten syscall never returns from it. */
-    @Override
-    public void onExit(int tid, int pid, ExitStatus status) {
-        awaitingResult.remove(tid);
     }
 
     private void report(int tid, String syscall, List<Replaced> replaced, long result) {

@@ -6,8 +6,10 @@ import dev.panatrace.ptrace.ErrnoException;
 import dev.panatrace.ptrace.Registers;
 import dev.panatrace.ptrace.Syscall;
 import dev.panatrace.ptrace.Tracee;
+import dev.panatrace.ptrace.TraceeLocal;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -22,6 +24,8 @@ final class FakeCall implements Syscall, Tracee {
     private int tid;
     private final long[] args = new long[6];
     private final Map<Long, byte[]> memory = new HashMap<>();
+    /** The thread's handler values; an exit made from this entry keeps them, as the engine does. */
+    private final Map<TraceeLocal<?>, Object> locals = new IdentityHashMap<>();
     private long nextAddress = 0x7f0000010000L;
     private boolean entry = true;
     private long result;
@@ -154,6 +158,21 @@ final class FakeCall implements Syscall, Tracee {
     @Override
     public Arch arch() {
         return arch;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public <T> T get(TraceeLocal<T> local) {
+        return (T) locals.get(local);
+    }
+
+    @Override
+    public <T> void set(TraceeLocal<T> local, T value) {
+        if (value == null) {
+            locals.remove(local);
+        } else {
+            locals.put(local, value);
+        }
     }
 
     @Override
