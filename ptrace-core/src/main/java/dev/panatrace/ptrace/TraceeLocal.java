@@ -4,6 +4,8 @@ package dev.panatrace.ptrace;
  * A handler's value for one traced thread, kept by the engine: what a {@link ThreadLocal} is to Java
  * threads. The engine drops it when the thread ends and moves it with the thread when a non-leader
  * thread's execve hands it the leader's tid, so a handler holds no tid-keyed map and no clean-up code.
+ * A {@linkplain #perProcess() per-process} value is shared by all threads of a process (new threads
+ * see it at once) and dropped when the process ends; a new process starts without one.
  *
  * <p>A {@linkplain #perSyscall() per-syscall} value lives from the syscall entry that sets it to that
  * syscall's exit: the engine drops it after the exit's hooks ran, or right after the entry's hooks when
@@ -31,9 +33,11 @@ package dev.panatrace.ptrace;
  */
 public final class TraceeLocal<T> {
     private final boolean perSyscall;
+    private final boolean perProcess;
 
-    private TraceeLocal(boolean perSyscall) {
+    private TraceeLocal(boolean perSyscall, boolean perProcess) {
         this.perSyscall = perSyscall;
+        this.perProcess = perProcess;
     }
 
     /**
@@ -43,7 +47,7 @@ public final class TraceeLocal<T> {
      * @return a new key
      */
     public static <T> TraceeLocal<T> perThread() {
-        return new TraceeLocal<>(false);
+        return new TraceeLocal<>(false, false);
     }
 
     /**
@@ -53,7 +57,22 @@ public final class TraceeLocal<T> {
      * @return a new key
      */
     public static <T> TraceeLocal<T> perSyscall() {
-        return new TraceeLocal<>(true);
+        return new TraceeLocal<>(true, false);
+    }
+
+    /**
+     * A value shared by the threads of a process, as long as the process lives (across its execs).
+     *
+     * @param <T> the value's type
+     * @return a new key
+     */
+    public static <T> TraceeLocal<T> perProcess() {
+        return new TraceeLocal<>(false, true);
+    }
+
+    /** {@return whether the value belongs to the process rather than the thread} */
+    public boolean isPerProcess() {
+        return perProcess;
     }
 
     /** {@return whether the engine drops the value when the syscall it was set in ends} */
@@ -63,6 +82,6 @@ public final class TraceeLocal<T> {
 
     @Override
     public String toString() {
-        return perSyscall ? "TraceeLocal[per syscall]" : "TraceeLocal[per thread]";
+        return "TraceeLocal[per " + (perProcess ? "process" : perSyscall ? "syscall" : "thread") + "]";
     }
 }

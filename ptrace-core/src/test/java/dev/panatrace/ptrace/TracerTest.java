@@ -497,6 +497,37 @@ class TracerTest {
     }
 
     @Test
+    void perProcessValuesAreSharedByThreadsAndNotSeenByOtherProcesses() throws Exception {
+        TraceeLocal<Integer> process = TraceeLocal.perProcess();
+        Set<Integer> pids = ConcurrentHashMap.newKeySet();
+        List<Integer> fresh = new CopyOnWriteArrayList<>();
+        List<String> violations = new CopyOnWriteArrayList<>();
+        TraceHandler handler = new TraceHandler() {
+            @Override
+            public EntryAction onSyscallEntry(Syscall call) {
+                Tracee tracee = call.tracee();
+                pids.add(tracee.pid());
+                Integer seen = tracee.get(process);
+                if (seen == null) {
+                    fresh.add(tracee.pid());
+                    tracee.set(process, tracee.pid());
+                } else if (seen != tracee.pid()) {
+                    violations.add("process " + tracee.pid() + " sees process " + seen + "'s value");
+                }
+                return EntryAction.CONTINUE;
+            }
+        };
+        Traced traced = trace(handler, List.of(Tracees.go("spawner").toString(), "-n", "6", "-parallel", "3",
+                "-mode", "forkexec", Tracees.busybox().toString(), "true"));
+
+        assertEquals("spawned=6 ok=6\n", traced.stdout(), traced.stderr());
+        assertEquals(List.of(), violations.stream().distinct().limit(5).toList());
+        assertEquals(7, pids.size(), "the Go program and its six children: " + pids);
+        assertEquals(pids, Set.copyOf(fresh), "each process starts without a value");
+        assertEquals(7, fresh.size(), "the Go program's threads share one value: " + fresh);
+    }
+
+    @Test
     void selfStoppedTraceeIsContinuedFromOutside() throws Exception {
         Path out = tmp.resolve("stdout");
         try (TraceSession session = Tracer.builder().handler(new Recorder()).stdout(out)

@@ -111,12 +111,14 @@ final class StopView implements Syscall, Tracee {
 
     @Override
     public <T> T get(TraceeLocal<T> local) {
-        return current().locals.get(local);
+        TraceLoop.ThreadState t = current();
+        return (local.isPerProcess() ? t.process.locals : t.locals).get(local);
     }
 
     @Override
     public <T> void set(TraceeLocal<T> local, T value) {
-        current().locals.set(local, value);
+        TraceLoop.ThreadState t = current();
+        (local.isPerProcess() ? t.process.locals : t.locals).set(local, value);
     }
 
     @Override

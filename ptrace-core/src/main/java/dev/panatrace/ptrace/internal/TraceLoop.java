@@ -1430,6 +1430,8 @@ public final class TraceLoop implements TraceSession {
         }
         /** Still the spawn trampoline, before its exec of the target: hidden from the handler. */
         boolean trampoline;
+        /** Handlers' values for this process. */
+        final TraceeLocalValues locals = new TraceeLocalValues();
 
         ProcessState(int pid, AddressSpace space) {
             this.pid = pid;
