@@ -35,14 +35,20 @@ public interface TraceSession extends AutoCloseable {
     /** {@return whether the trace has ended} */
     boolean isDone();
 
-    /** Sends SIGKILL to every traced process. */
+    /**
+     * Sends SIGKILL to every traced process. Like {@link #signal} and {@link #detach}, this returns at once:
+     * the tracer thread sends the signal at its next stop (within a stop's handling time, or the injection
+     * timeout while a syscall is injected), to processes it has not yet reaped, so a pid that ended and
+     * was reused by an unrelated process is never signalled.
+     */
     void kill();
 
     /**
-     * Sends {@code signal} to the traced process (the first one), as kill(2) would; nothing once it has ended.
+     * Sends {@code signal} to the traced process (the first one), as kill(2) would, from the tracer thread
+     * as {@link #kill} does; nothing once it has ended.
      *
      * @param signal the signal number
-     * @throws ErrnoException if the kernel refuses it (EINVAL: no such signal)
+     * @throws ErrnoException with EINVAL if there is no such signal
      */
     void signal(int signal);
 

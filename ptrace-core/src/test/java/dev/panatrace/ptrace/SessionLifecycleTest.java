@@ -47,6 +47,53 @@ class SessionLifecycleTest {
         }
     }
 
+    /**
+     * Once the engine has reaped a tracee its pid is free, and the next process may get it. Here it does
+     * for sure: the pid counter (kernel.ns_last_pid) is set so that a process started while the engine
+     * reports the exit gets the reaped pid. kill() at that moment must not reach the stranger.
+     */
+    @Test
+    void killAfterTheEngineReapedAPidSparesTheProcessThatReusesIt() throws Exception {
+        Path lastPid = Path.of("/proc/sys/kernel/ns_last_pid");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isWritable(lastPid),
+                "needs root to set the pid counter (kernel.ns_last_pid)");
+        Process[] stranger = new Process[1];
+        TraceSession[] session = new TraceSession[1];
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        TraceHandler reuser = new TraceHandler() {
+            @Override
+            public void onExit(int tid, int pid, ExitStatus status) {
+                try {
+                    started.await();
+                    for (int attempt = 0; attempt < 20 && stranger[0] == null; attempt++) {
+                        Files.writeString(lastPid, Integer.toString(pid - 1));
+                        Process p = new ProcessBuilder(Tracees.busybox().toString(), "sleep", "30").start();
+                        if (p.pid() == pid) {
+                            stranger[0] = p;
+                        } else {
+                            p.destroyForcibly().waitFor();
+                        }
+                    }
+                    session[0].kill();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        };
+        try (TraceSession traced = Tracer.builder().handler(reuser).spawn(List.of(Tracees.busybox().toString(), "true"))) {
+            session[0] = traced;
+            started.countDown();
+            assertEquals(Optional.of(ExitStatus.exited(0)), traced.waitFor(Duration.ofSeconds(30)));
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(stranger[0] != null,
+                "another process took the reaped pid first, 20 times");
+        try {
+            assertTrue(stranger[0].isAlive(), "the process that reused pid " + stranger[0].pid() + " was killed");
+        } finally {
+            stranger[0].destroyForcibly().waitFor();
+        }
+    }
+
     /** The kernel keeps a seccomp filter; without its tracer, the syscalls it traces would fail with ENOSYS. */
     @Test
     void aSpawnedSeccompTraceRefusesToDetachAndKeepsTracing() throws Exception {

@@ -40,10 +40,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -66,6 +68,8 @@ public final class TraceLoop implements TraceSession {
     private static final int SI_TKILL = -6;
     /** The signal that wakes the tracer from waitpid when another thread posts a request. */
     private static final int WAKE_SIGNAL = Signals.SIGURG;
+    /** The last real-time signal. */
+    private static final int HIGHEST_SIGNAL = 64;
 
     /**
      * A syscall number no kernel has (below the x32 bit): the filter traces it, and the installer
@@ -119,9 +123,13 @@ public final class TraceLoop implements TraceSession {
     // Shared with other threads.
     private final CompletableFuture<Integer> started = new CompletableFuture<>();
     private final CompletableFuture<Optional<ExitStatus>> finished = new CompletableFuture<>();
-    private final Set<Integer> livePids = ConcurrentHashMap.newKeySet();
     private final Set<Integer> liveTids = ConcurrentHashMap.newKeySet();
-    private volatile boolean detachRequested;
+    /**
+     * What other threads asked for, done by the tracer thread between stops: only it reaps tracees, so
+     * only it knows that a pid it signals is still a tracee's and not a stranger's that reused it.
+     */
+    private final Queue<Request> requests = new ConcurrentLinkedQueue<>();
+    private volatile Thread tracerThread;
     private volatile long stops;
     private volatile long processCount;
     private volatile long threadCount;
@@ -179,7 +187,7 @@ public final class TraceLoop implements TraceSession {
     }
 
     private void start(Runnable body) {
-        Thread thread = Thread.ofPlatform().name("panatrace-tracer").daemon(true).unstarted(() -> {
+        tracerThread = Thread.ofPlatform().name("panatrace-tracer").daemon(true).unstarted(() -> {
             try (Arena a = Arena.ofConfined()) {
                 if (options.cpu() >= 0) {
                     pin(a, options.cpu());
@@ -201,7 +209,7 @@ public final class TraceLoop implements TraceSession {
                 }
             }
         });
-        thread.start();
+        tracerThread.start();
         try {
             started.get();
         } catch (ExecutionException e) {
@@ -210,7 +218,7 @@ public final class TraceLoop implements TraceSession {
                     : new TraceFailedException("could not start the trace: " + cause.getMessage(), cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            killAll();
+            kill();
             throw new TraceFailedException("interrupted while starting the trace", e);
         }
     }
@@ -243,7 +251,6 @@ public final class TraceLoop implements TraceSession {
         int pid = Spawner.spawnStopped(target, args, env, cwd, redirects);
         TraceEvents.spawn(pid, target.toString());
         rootPid = pid;
-        livePids.add(pid);
         liveTids.add(pid);
         WaitStatus ws = waitFor(pid, WUNTRACED);
         if (!ws.stopped()) {
@@ -294,7 +301,6 @@ public final class TraceLoop implements TraceSession {
         rootPid = pid;
         ProcessState proc = new ProcessState(pid, new AddressSpace());
         processes.put(pid, proc);
-        livePids.add(pid);
         // Threads may be created while we seize: list again until a pass finds nothing new. Threads
         // created by already-seized threads are followed through PTRACE_O_TRACECLONE anyway.
         boolean found = true;
@@ -351,9 +357,7 @@ public final class TraceLoop implements TraceSession {
 
     private void loop() {
         while (!threads.isEmpty() || !earlyFirstStops.isEmpty()) {
-            if (detachRequested && !detaching) {
-                beginDetach();
-            }
+            serveRequests();
             if (!replay.isEmpty()) {
                 int[] held = replay.poll();
                 dispatchSafely(held[0], new WaitStatus(held[1]));
@@ -376,7 +380,6 @@ public final class TraceLoop implements TraceSession {
     }
 
     private void finish() {
-        livePids.clear();
         liveTids.clear();
         started.complete(rootPid); // a trampoline whose exec failed ends without one
         finished.complete(detaching ? Optional.empty() : Optional.ofNullable(rootStatus));
@@ -815,7 +818,6 @@ public final class TraceLoop implements TraceSession {
                     }
                 }
                 processes.put(pid, proc);
-                livePids.add(pid);
                 processCount++;
             }
         }
@@ -952,7 +954,6 @@ public final class TraceLoop implements TraceSession {
         if (t.tid == t.process.pid) {
             // The leader's exit is reported last in its group: the process is gone.
             processes.remove(t.process.pid);
-            livePids.remove(t.process.pid);
             memory.forget(t.process.pid);
             if (t.tid == rootPid) {
                 rootStatus = status;
@@ -964,7 +965,7 @@ public final class TraceLoop implements TraceSession {
         // tracee's first stop and other tracees' exits can come first.
         if (!earlyFirstStops.isEmpty()) {
             for (int orphan : new ArrayList<>(earlyFirstStops.keySet())) {
-                if (!threads.containsKey(orphan) && !livePids.contains(creatorOf(orphan))) {
+                if (!threads.containsKey(orphan) && !processes.containsKey(creatorOf(orphan))) {
                     adoptedUnnamed.add(orphan);
                     adopt(orphan, null, false, false);
                 }
@@ -1334,22 +1335,15 @@ public final class TraceLoop implements TraceSession {
 
     @Override
     public void kill() {
-        killAll();
-    }
-
-    private void killAll() {
-        for (int pid : livePids) {
-            if (LibC.kill(pid, Signals.SIGKILL) != 0 && LibC.errno() != Errno.ESRCH) {
-                LOG.log(System.Logger.Level.WARNING, "cannot kill pid " + pid + ": " + Errno.name(LibC.errno()));
-            }
-        }
+        request(new Request.Kill());
     }
 
     @Override
     public void signal(int signal) {
-        if (!finished.isDone() && LibC.kill(rootPid, signal) != 0 && LibC.errno() != Errno.ESRCH) {
-            throw new ErrnoException(LibC.errno(), "kill(" + signal + ")", rootPid);
+        if (signal < 1 || signal > HIGHEST_SIGNAL) {
+            throw new ErrnoException(Errno.EINVAL, "kill(" + signal + ")", rootPid);
         }
+        request(new Request.Signal(signal));
     }
 
     @Override
@@ -1359,12 +1353,62 @@ public final class TraceLoop implements TraceSession {
                     + "keeps: untraced, the syscalls it stops would fail with ENOSYS; spawn with TraceMode.SYSCALL "
                     + "to detach later");
         }
-        detachRequested = true;
-        // Wake the tracer from waitpid: a signal to one of our threads produces a stop it recognizes.
+        request(new Request.Detach());
+    }
+
+    /** Something another thread asks the tracer thread to do. */
+    private sealed interface Request {
+        record Kill() implements Request {}
+
+        record Signal(int signal) implements Request {}
+
+        record Detach() implements Request {}
+    }
+
+    private void request(Request request) {
+        if (finished.isDone()) {
+            return;
+        }
+        requests.add(request);
+        if (Thread.currentThread() == tracerThread) {
+            return; // a handler's request: done when the current stop is
+        }
+        // Wake the tracer from waitpid: a signal to one of our threads produces a stop it recognizes and
+        // swallows. The thread may have ended meanwhile; tgkill names its process too, so a stranger is
+        // hit only if both its pid and tid were reused, and SIGURG is ignored by default anyway.
         for (int tid : liveTids) {
-            int pid = tgidOf(tid);
-            if (LibC.tgkill(pid, tid, WAKE_SIGNAL) == 0) {
+            if (LibC.tgkill(tgidOf(tid), tid, WAKE_SIGNAL) == 0) {
                 return;
+            }
+        }
+    }
+
+    /** Between stops, on the tracer thread: every pid in {@link #processes} is a tracee's, reaped or not. */
+    private void serveRequests() {
+        for (Request request = requests.poll(); request != null; request = requests.poll()) {
+            switch (request) {
+                case Request.Kill k -> killAll();
+                case Request.Signal s -> {
+                    if (processes.containsKey(rootPid) && LibC.kill(rootPid, s.signal()) != 0
+                            && LibC.errno() != Errno.ESRCH) {
+                        LOG.log(System.Logger.Level.WARNING, "cannot send " + Signals.name(s.signal()) + " to pid "
+                                + rootPid + ": " + Errno.name(LibC.errno()));
+                    }
+                }
+                case Request.Detach d -> {
+                    if (!detaching) {
+                        beginDetach();
+                    }
+                }
+            }
+        }
+    }
+
+    /** Tracer thread only. */
+    private void killAll() {
+        for (int pid : processes.keySet()) {
+            if (LibC.kill(pid, Signals.SIGKILL) != 0 && LibC.errno() != Errno.ESRCH) {
+                LOG.log(System.Logger.Level.WARNING, "cannot kill pid " + pid + ": " + Errno.name(LibC.errno()));
             }
         }
     }
@@ -1393,9 +1437,7 @@ public final class TraceLoop implements TraceSession {
 
     @Override
     public void close() throws InterruptedException {
-        if (!finished.isDone()) {
-            killAll();
-        }
+        kill();
         try {
             finished.get();
         } catch (ExecutionException e) {
