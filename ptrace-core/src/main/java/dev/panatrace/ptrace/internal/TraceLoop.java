@@ -290,7 +290,7 @@ public final class TraceLoop implements TraceSession {
         if (LibC.kill(pid, Signals.SIGCONT) != 0) {
             throw new ErrnoException(LibC.errno(), "kill(SIGCONT) of the stopped trampoline", pid);
         }
-        resume(root, 0);
+        restart(root, Restart.RESUME);
         // spawn() returns once the trampoline has become the command (onExec), so that pid() and a signal
         // sent right after reach the command rather than the trampoline's shell.
         loop();
@@ -324,7 +324,6 @@ public final class TraceLoop implements TraceSession {
                 threads.put(tid, t);
                 liveTids.add(tid);
                 // Seizing does not stop the thread; an interrupt stop lets us resume it with syscall tracing.
-                t.awaitingFirstStop = true;
                 try {
                     Ptrace.interrupt(tid);
                 } catch (TraceeGoneException gone) {
@@ -408,39 +407,66 @@ public final class TraceLoop implements TraceSession {
         if (!t.process.trampoline) {
             stops++;
         }
-        if (ws.exited() || ws.signaled()) {
-            onThreadEnd(t, ws);
+        TraceEvent event = TraceEvent.decode(ws.raw(), t.inSyscall, t.extraEntryStop);
+        if (event instanceof TraceEvent.Ended ended) {
+            onThreadEnd(t, ended.status());
             return;
         }
         if (detaching) {
-            detachStopped(t, ws);
+            detachStopped(t, event);
             return;
         }
-        int sig = ws.stopSignal();
-        int event = ws.event();
-        if (ws.syscallStop()) {
-            onSyscallStop(t);
-        } else if (event != 0) {
-            onEvent(t, sig, event);
-        } else {
-            onSignal(t, sig);
+        restart(t, act(t, event));
+        if (event instanceof TraceEvent.Exec && t.tid == rootPid) {
+            // Only now, running: gVisor can lose a signal sent to a tracee while it sits in a ptrace-stop.
+            started.complete(rootPid);
         }
     }
 
-    private void onSyscallStop(ThreadState t) {
-        if (mode == TraceMode.SECCOMP && t.extraEntryStop) {
-            // Seccomp stop came first (old order): this is the entry stop that follows it.
-            t.extraEntryStop = false;
-            resume(t, 0);
-        } else if (!t.inSyscall) {
-            onEntry(t, false);
-        } else {
-            onExit(t);
+    /** Acts on a stop; returns how the thread goes on, which {@link #restart} then does. */
+    private Restart act(ThreadState t, TraceEvent event) {
+        return switch (event) {
+            case TraceEvent.SyscallEntry e -> onEntry(t, false);
+            case TraceEvent.SyscallExit e -> onExit(t);
+            case TraceEvent.LateEntry e -> {
+                t.extraEntryStop = false;
+                yield Restart.RESUME;
+            }
+            case TraceEvent.Seccomp e -> onSeccompStop(t);
+            case TraceEvent.Created created -> onNewTracee(t, created.event());
+            case TraceEvent.Exec e -> onExec(t);
+            case TraceEvent.GroupStop stop -> onGroupStop(t, stop.signal());
+            case TraceEvent.Interrupt e -> onInterrupt(t);
+            case TraceEvent.SignalDelivery delivery -> onSignal(t, delivery.signal());
+            case TraceEvent.OtherEvent e -> Restart.RESUME;
+            case TraceEvent.Ended e -> throw new IllegalStateException("an ended thread has no stop to act on");
+        };
+    }
+
+    /** How a thread goes on after the loop acted on its stop. */
+    private sealed interface Restart {
+        Restart RESUME = new Resume(0);
+
+        /** Resumed, with {@code signal} delivered (0: none); stopping at syscalls where the mode wants. */
+        record Resume(int signal) implements Restart {}
+
+        /** Left in its job-control stop, reporting signals and SIGCONT (PTRACE_LISTEN). */
+        record Listen() implements Restart {}
+
+        /** Left stopped: the loop restarts it later (it waits for scratch memory). */
+        record Hold() implements Restart {}
+    }
+
+    private void restart(ThreadState t, Restart how) {
+        switch (how) {
+            case Restart.Resume resume -> resume(t, resume.signal());
+            case Restart.Listen listen -> Ptrace.listen(t.tid);
+            case Restart.Hold hold -> { }
         }
     }
 
     /** A syscall entry: a syscall-entry stop, or a seccomp stop (which the filter raised only for wanted ones). */
-    private void onEntry(ThreadState t, boolean seccomp) {
+    private Restart onEntry(ThreadState t, boolean seccomp) {
         t.locals.syscallEnded();
         view.begin(t, true, registersOf(t.tid));
         long nr = view.number();
@@ -450,8 +476,7 @@ public final class TraceLoop implements TraceSession {
         if (t.process.trampoline) {
             if (nr != execveNumber) {
                 view.end();
-                finishEntry(t, false);
-                return;
+                return finishEntry(t, false);
             }
             // The trampoline's exec of the target is the target's first syscall: show it.
             t.process.trampoline = false;
@@ -466,13 +491,14 @@ public final class TraceLoop implements TraceSession {
                 // Another thread is mapping it: this one stays stopped until that is done.
                 t.waitingForScratch = seccomp;
                 space.waiters.add(t);
-            } else {
-                // Map the scratch region first; the syscall then runs again and stops again, with scratch ready.
-                space.mapper = t;
-                startScratchMapping(t);
+                view.end();
+                return new Restart.Hold();
             }
+            // Map the scratch region first; the syscall then runs again and stops again, with scratch ready.
+            space.mapper = t;
+            startScratchMapping(t);
             view.end();
-            return;
+            return Restart.RESUME;
         }
         if (handlerObservesStops) {
             observe(seccomp ? new Stop.Seccomp(t.tid, nr, 0) : new Stop.SyscallEntry(t.tid, nr));
@@ -491,25 +517,24 @@ public final class TraceLoop implements TraceSession {
         if (!exitNeeded) {
             t.locals.syscallEnded();
         }
-        finishEntry(t, exitNeeded);
+        return finishEntry(t, exitNeeded);
     }
 
     /** Resumes from an entry; in seccomp mode an exit stop is asked for only when it is needed. */
-    private void finishEntry(ThreadState t, boolean exitNeeded) {
+    private Restart finishEntry(ThreadState t, boolean exitNeeded) {
         if (mode == TraceMode.SECCOMP) {
             t.inSyscall = exitNeeded;
             // Where the seccomp stop comes first, a syscall-entry stop follows it, unless the syscall was
             // skipped: then the kernel (Linux before 4.8, gVisor) goes straight to the exit.
             t.extraEntryStop = exitNeeded && seccompStopFirst && !t.skip;
         }
-        resume(t, 0);
+        return Restart.RESUME;
     }
 
-    private void onExit(ThreadState t) {
+    private Restart onExit(ThreadState t) {
         t.inSyscall = false;
         if (t.injectedScratch) {
-            finishScratchMapping(t);
-            return;
+            return finishScratchMapping(t);
         }
         if (t.skip || t.observeExit || handlerObservesStops) {
             view.begin(t, false, registersOf(t.tid));
@@ -528,25 +553,23 @@ public final class TraceLoop implements TraceSession {
             t.observeExit = false;
             t.locals.syscallEnded();
         }
-        resume(t, 0);
+        return Restart.RESUME;
     }
 
-    private void onSeccompStop(ThreadState t) {
+    private Restart onSeccompStop(ThreadState t) {
         if (t.injectedScratch) {
             // Our own mmap, where the handler also wants mmap: let it run to its exit stop.
             t.inSyscall = true;
             t.extraEntryStop = seccompStopFirst;
-            resume(t, 0);
-            return;
+            return Restart.RESUME;
         }
         int data = (int) Ptrace.eventMessage(t.tid, word);
         if (data == SeccompFilter.DATA_FOREIGN_ABI) {
             // A syscall of another ABI (x32, or an arch we do not decode): let the kernel run it unseen.
             t.inSyscall = false;
-            resume(t, 0);
-            return;
+            return Restart.RESUME;
         }
-        onEntry(t, true);
+        return onEntry(t, true);
     }
 
     // ---- scratch memory -------------------------------------------------------------------------
@@ -566,10 +589,9 @@ public final class TraceLoop implements TraceSession {
         storeRegisters(t);
         t.inSyscall = true;
         t.extraEntryStop = mode == TraceMode.SECCOMP && seccompStopFirst;
-        resume(t, 0);
     }
 
-    private void finishScratchMapping(ThreadState t) {
+    private Restart finishScratchMapping(ThreadState t) {
         t.injectedScratch = false;
         long result = registersOf(t.tid).returnValue();
         AddressSpace space = t.process.space;
@@ -590,8 +612,8 @@ public final class TraceLoop implements TraceSession {
         t.savedRegisters = null;
         rerun(t, restart);
         setRegisters(t.tid, restart);
-        resume(t, 0);
         releaseScratchWaiters(space);
+        return Restart.RESUME;
     }
 
     /**
@@ -720,7 +742,7 @@ public final class TraceLoop implements TraceSession {
         for (ThreadState waiter : waiting) {
             if (threads.get(waiter.tid) == waiter) {
                 try {
-                    onEntry(waiter, waiter.waitingForScratch);
+                    restart(waiter, onEntry(waiter, waiter.waitingForScratch));
                 } catch (TraceeGoneException gone) {
                     // Killed while it waited; its exit is still to come.
                 }
@@ -742,35 +764,30 @@ public final class TraceLoop implements TraceSession {
         return t.slot.address();
     }
 
-    private void onEvent(ThreadState t, int sig, int event) {
-        if (t.process.trampoline && event == Ptrace.EVENT_STOP) {
+    private Restart onGroupStop(ThreadState t, int signal) {
+        if (t.process.trampoline) {
             // The trap that follows our SIGCONT to the trampoline: ours, not the program's.
-            resume(t, 0);
-            return;
+            return Restart.RESUME;
         }
-        switch (event) {
-            case Ptrace.EVENT_FORK, Ptrace.EVENT_VFORK, Ptrace.EVENT_CLONE -> onNewTracee(t, event);
-            case Ptrace.EVENT_EXEC -> onExec(t);
-            case Ptrace.EVENT_SECCOMP -> onSeccompStop(t);
-            case Ptrace.EVENT_STOP -> {
-                // Leaving the kernel for a stop means no syscall is in progress any more.
-                t.inSyscall = false;
-                unreplaceBeforeRestart(t);
-                if (Signals.isStopSignal(sig)) {
-                    observe(new Stop.GroupStop(t.tid, sig));
-                    // Keep it stopped as job control wants, but hear about SIGCONT and new signals.
-                    Ptrace.listen(t.tid);
-                    return;
-                }
-                t.awaitingFirstStop = false;
-                observe(new Stop.Interrupt(t.tid));
-                resume(t, 0);
-            }
-            default -> resume(t, 0);
-        }
+        // Leaving the kernel for a stop means no syscall is in progress any more.
+        t.inSyscall = false;
+        unreplaceBeforeRestart(t);
+        observe(new Stop.GroupStop(t.tid, signal));
+        // Keep it stopped as job control wants, but hear about SIGCONT and new signals.
+        return new Restart.Listen();
     }
 
-    private void onNewTracee(ThreadState parent, int event) {
+    private Restart onInterrupt(ThreadState t) {
+        if (t.process.trampoline) {
+            return Restart.RESUME;
+        }
+        t.inSyscall = false;
+        unreplaceBeforeRestart(t);
+        observe(new Stop.Interrupt(t.tid));
+        return Restart.RESUME;
+    }
+
+    private Restart onNewTracee(ThreadState parent, int event) {
         int newTid = (int) Ptrace.eventMessage(parent.tid, word);
         long flags = event == Ptrace.EVENT_CLONE ? cloneFlags(parent) : 0;
         boolean sameProcess = (flags & CLONE_THREAD) != 0;
@@ -786,7 +803,7 @@ public final class TraceLoop implements TraceSession {
         if (!known) {
             adopt(newTid, parent, sameProcess, sharesMemory);
         }
-        resume(parent, 0);
+        return Restart.RESUME;
     }
 
     private long cloneFlags(ThreadState t) {
@@ -825,15 +842,10 @@ public final class TraceLoop implements TraceSession {
         threads.put(tid, t);
         liveTids.add(tid);
         threadCount++;
-        if (detaching) {
-            t.awaitingFirstStop = true;
-        }
         callHandler("onNewTracee", () -> handler.onNewTracee(parent == null ? 0 : parent.tid, tid, t.process.pid));
         Integer early = earlyFirstStops.remove(tid);
         if (early != null) {
             dispatch(tid, new WaitStatus(early));
-        } else {
-            t.awaitingFirstStop = true;
         }
     }
 
@@ -851,7 +863,7 @@ public final class TraceLoop implements TraceSession {
         return ProcStatus.of(tid).map(ProcStatus::tgid).filter(tgid -> tgid != 0).orElse(tid);
     }
 
-    private void onExec(ThreadState t) {
+    private Restart onExec(ThreadState t) {
         int formerTid = (int) Ptrace.eventMessage(t.tid, word);
         if (formerTid != t.tid) {
             // A non-leader thread exec'd: it now has the leader's tid, the old leader vanished without an
@@ -880,23 +892,17 @@ public final class TraceLoop implements TraceSession {
         view.begin(t, false, null);
         callHandler("onExec", () -> handler.onExec(view, formerTid));
         view.end();
-        resume(t, 0);
-        if (t.tid == rootPid) {
-            // Only now, running: gVisor can lose a signal sent to a tracee while it sits in a ptrace-stop.
-            started.complete(rootPid);
-        }
+        return Restart.RESUME;
     }
 
-    private void onSignal(ThreadState t, int sig) {
+    private Restart onSignal(ThreadState t, int sig) {
         t.inSyscall = false;
         unreplaceBeforeRestart(t);
         if (sig == WAKE_SIGNAL && isOurWakeSignal(t.tid)) {
-            resume(t, 0);
-            return;
+            return Restart.RESUME;
         }
         if (t.process.trampoline) {
-            resume(t, sig);
-            return;
+            return new Restart.Resume(sig);
         }
         observe(new Stop.SignalDelivery(t.tid, sig));
         view.begin(t, false, null);
@@ -904,7 +910,7 @@ public final class TraceLoop implements TraceSession {
         callHandler("onSignal", () -> deliver[0] = handler.onSignal(view, sig));
         storeRegisters(t);
         view.end();
-        resume(t, deliver[0]);
+        return new Restart.Resume(deliver[0]);
     }
 
     /**
@@ -934,7 +940,7 @@ public final class TraceLoop implements TraceSession {
         return siginfo.get(ValueLayout.JAVA_INT, 8) == SI_TKILL && siginfo.get(ValueLayout.JAVA_INT, 16) == jvmPid;
     }
 
-    private void onThreadEnd(ThreadState t, WaitStatus ws) {
+    private void onThreadEnd(ThreadState t, ExitStatus status) {
         AddressSpace space = t.process.space;
         if (t.slot != null) {
             t.slot.release();
@@ -946,10 +952,8 @@ public final class TraceLoop implements TraceSession {
         }
         threads.remove(t.tid);
         liveTids.remove(t.tid);
-        ExitStatus status = ws.exited() ? ExitStatus.exited(ws.exitCode())
-                : ExitStatus.killed(ws.termSignal(), ws.coreDumped());
-        observe(ws.exited() ? new Stop.Exited(t.tid, ws.exitCode())
-                : new Stop.Killed(t.tid, ws.termSignal(), ws.coreDumped()));
+        observe(status.killedBySignal() ? new Stop.Killed(t.tid, status.signal(), status.coreDumped())
+                : new Stop.Exited(t.tid, status.code()));
         callHandler("onExit", () -> handler.onExit(t.tid, t.process.pid, status));
         if (t.tid == t.process.pid) {
             // The leader's exit is reported last in its group: the process is gone.
@@ -993,15 +997,14 @@ public final class TraceLoop implements TraceSession {
         }
     }
 
-    private void detachStopped(ThreadState t, WaitStatus ws) {
+    private void detachStopped(ThreadState t, TraceEvent event) {
         int sig = 0;
-        if (!ws.syscallStop() && ws.event() == 0) {
-            sig = ws.stopSignal() == WAKE_SIGNAL && isOurWakeSignal(t.tid) ? 0 : ws.stopSignal();
-        } else if (ws.event() == Ptrace.EVENT_FORK || ws.event() == Ptrace.EVENT_VFORK
-                || ws.event() == Ptrace.EVENT_CLONE) {
+        if (event instanceof TraceEvent.SignalDelivery delivery) {
+            sig = delivery.signal() == WAKE_SIGNAL && isOurWakeSignal(t.tid) ? 0 : delivery.signal();
+        } else if (event instanceof TraceEvent.Created created) {
             int newTid = (int) Ptrace.eventMessage(t.tid, word);
             if (!threads.containsKey(newTid)) {
-                adopt(newTid, t, ws.event() == Ptrace.EVENT_CLONE && (cloneFlags(t) & CLONE_THREAD) != 0, false);
+                adopt(newTid, t, created.event() == Ptrace.EVENT_CLONE && (cloneFlags(t) & CLONE_THREAD) != 0, false);
             }
         }
         threads.remove(t.tid);
@@ -1490,7 +1493,6 @@ public final class TraceLoop implements TraceSession {
         boolean observeExit;
         boolean skip;
         long skipResult;
-        boolean awaitingFirstStop;
         /** In seccomp mode with the old stop order: a syscall-entry stop is due before the exit stop. */
         boolean extraEntryStop;
         /** This entry was turned into the scratch mmap; {@link #savedRegisters} hold the original. */
