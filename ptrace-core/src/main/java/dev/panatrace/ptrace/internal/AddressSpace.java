@@ -38,9 +38,9 @@ final class AddressSpace {
     /** A syscall instruction found in the vDSO, 0 while unknown. */
     long vdsoSyscall;
     /** The thread whose entry is being turned into the mmap, while that runs. */
-    TraceLoop.ThreadState mapper;
+    ThreadState mapper;
     /** Threads stopped at a wanted entry until the mapping is done. */
-    final List<TraceLoop.ThreadState> waiters = new ArrayList<>();
+    final List<ThreadState> waiters = new ArrayList<>();
     private final BitSet used = new BitSet(SLOTS);
     /** Slots whose stub is written. */
     private final BitSet stubs = new BitSet(SLOTS);

@@ -34,4 +34,18 @@ record ProcStatus(int tgid, int ppid, long effectiveCapabilities) {
         }
         return Optional.of(new ProcStatus(tgid, ppid, capabilities));
     }
+
+    /**
+     * The process that created {@code tid}: for a thread its own process, else its parent; 0 when /proc
+     * does not say, which no tracee is.
+     */
+    static int creatorOf(int tid) {
+        return of(tid).map(status -> status.tgid() != 0 && status.tgid() != tid ? status.tgid()
+                : status.ppid()).orElse(0);
+    }
+
+    /** The process of {@code tid}; a task already gone counts as its own process. */
+    static int tgidOf(int tid) {
+        return of(tid).map(ProcStatus::tgid).filter(tgid -> tgid != 0).orElse(tid);
+    }
 }

@@ -5,8 +5,6 @@ import dev.panatrace.ptrace.Errno;
 import dev.panatrace.ptrace.ErrnoException;
 import dev.panatrace.ptrace.Registers;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * Installs the seccomp filter into the stopped spawn trampoline, before it execs the target, by injecting
@@ -17,18 +15,17 @@ import java.lang.foreign.ValueLayout;
  */
 final class SeccompInstaller {
     private static final int PR_SET_NO_NEW_PRIVS = 38;
-    private static final int SECCOMP_SET_MODE_FILTER = 1;
     private static final int CAP_SYS_ADMIN = 21;
     private static final long PAGE = 4096;
 
     private final TraceLoop loop;
-    private final TraceLoop.ThreadState thread;
+    private final ThreadState thread;
     private final Arch arch;
     private long syscallAddress;
     private Registers saved;
     private final SyscallInjector injector;
 
-    SeccompInstaller(TraceLoop loop, TraceLoop.ThreadState thread) {
+    SeccompInstaller(TraceLoop loop, ThreadState thread) {
         this.loop = loop;
         this.thread = thread;
         this.arch = loop.arch();
@@ -39,21 +36,11 @@ final class SeccompInstaller {
         int tid = thread.tid;
         saved = loop.registersOf(tid);
         // The trampoline stopped itself with kill(2), usually just after that syscall instruction.
-        syscallAddress = loop.injectionSite(thread, saved.instructionPointer());
+        syscallAddress = loop.scratch().injectionSite(thread, saved.instructionPointer());
         SeccompFilter filter = SeccompFilter.compile(arch, loop.tracedNumbers(), loop.allowedNumbers(), loop.fdRule());
         try {
             long base = check("mmap", inject(loop.table().numberOf("mmap"), 0, PAGE * 2, 3, 0x22, -1, 0));
-            // struct sock_fprog { unsigned short len; struct sock_filter *filter; }: 16 bytes on 64-bit.
-            byte[] fprog = new byte[16];
-            MemorySegment f = MemorySegment.ofArray(fprog);
-            f.set(ValueLayout.JAVA_SHORT_UNALIGNED, 0, (short) filter.length());
-            f.set(ValueLayout.JAVA_LONG_UNALIGNED, 8, base + 16);
-            byte[] program = filter.bytes();
-            if (16 + program.length > PAGE * 2) {
-                throw new IllegalStateException("seccomp program of " + program.length + " bytes is too large");
-            }
-            loop.memory().write(tid, thread.process.pid, base, fprog);
-            loop.memory().write(tid, thread.process.pid, base + 16, program);
+            long fprog = SeccompLoader.place(loop.memory(), tid, thread.process.pid, base, PAGE * 2, filter);
             // NO_NEW_PRIVS lets a process without CAP_SYS_ADMIN install a filter; it also disables setuid for the
             // whole traced tree, so it is set only where the kernel wants it: without the capability, or when
             // the kernel refuses the filter anyway (EACCES), as a sandbox with its own rules may.
@@ -61,17 +48,17 @@ final class SeccompInstaller {
             if (noNewPrivs) {
                 setNoNewPrivs();
             }
-            long installed = inject(loop.table().numberOf("seccomp"), SECCOMP_SET_MODE_FILTER, 0, base, 0, 0, 0);
+            long installed = inject(loop.table().numberOf("seccomp"), SeccompLoader.SET_MODE_FILTER, 0, fprog, 0, 0, 0);
             if (installed == -Errno.EACCES && !noNewPrivs) {
                 setNoNewPrivs();
-                installed = inject(loop.table().numberOf("seccomp"), SECCOMP_SET_MODE_FILTER, 0, base, 0, 0, 0);
+                installed = inject(loop.table().numberOf("seccomp"), SeccompLoader.SET_MODE_FILTER, 0, fprog, 0, 0, 0);
             }
             check("seccomp(SECCOMP_SET_MODE_FILTER)", installed);
             inject(TraceLoop.PROBE_NUMBER, 0, 0, 0, 0, 0, 0);
             loop.seccompStopFirst(injector.sawSeccompFirst);
             inject(loop.table().numberOf("munmap"), base, PAGE * 2, 0, 0, 0, 0);
         } finally {
-            loop.setRegisters(tid, saved);
+            loop.io().setRegisters(tid, saved);
         }
     }
 

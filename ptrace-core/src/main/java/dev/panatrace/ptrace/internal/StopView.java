@@ -22,7 +22,7 @@ final class StopView implements Syscall, Tracee {
     private final TraceeMemory memory;
     private final Thread owner = Thread.currentThread();
 
-    private TraceLoop.ThreadState thread;
+    private ThreadState thread;
     private boolean entry;
     private Registers registers;
     private byte[] pristine;
@@ -38,7 +38,7 @@ final class StopView implements Syscall, Tracee {
         this.memory = memory;
     }
 
-    void begin(TraceLoop.ThreadState thread, boolean entry, Registers loaded) {
+    void begin(ThreadState thread, boolean entry, Registers loaded) {
         this.thread = thread;
         this.entry = entry;
         this.registers = loaded;
@@ -77,7 +77,7 @@ final class StopView implements Syscall, Tracee {
         replaced = 0;
     }
 
-    private TraceLoop.ThreadState current() {
+    private ThreadState current() {
         if (Thread.currentThread() != owner) {
             throw new IllegalStateException("a Tracee may only be used on its tracer thread ("
                     + owner.getName() + "), not on " + Thread.currentThread().getName());
@@ -111,19 +111,19 @@ final class StopView implements Syscall, Tracee {
 
     @Override
     public <T> T get(TraceeLocal<T> local) {
-        TraceLoop.ThreadState t = current();
+        ThreadState t = current();
         return (local.isPerProcess() ? t.process.locals : t.locals).get(local);
     }
 
     @Override
     public <T> void set(TraceeLocal<T> local, T value) {
-        TraceLoop.ThreadState t = current();
+        ThreadState t = current();
         (local.isPerProcess() ? t.process.locals : t.locals).set(local, value);
     }
 
     @Override
     public Registers registers() {
-        TraceLoop.ThreadState t = current();
+        ThreadState t = current();
         if (registers == null) {
             registers = loop.registersOf(t.tid);
             pristine = registers.toBytes();
@@ -133,7 +133,7 @@ final class StopView implements Syscall, Tracee {
 
     @Override
     public long number() {
-        TraceLoop.ThreadState t = current();
+        ThreadState t = current();
         return entry ? registers().syscallNumber() : t.syscall;
     }
 
@@ -150,7 +150,7 @@ final class StopView implements Syscall, Tracee {
 
     @Override
     public long arg(int index) {
-        TraceLoop.ThreadState t = current();
+        ThreadState t = current();
         if (!entry && index == 0 && arch == Arch.AARCH64) {
             return t.entryArg0;
         }
@@ -204,7 +204,7 @@ final class StopView implements Syscall, Tracee {
 
     @Override
     public void replaceString(int index, byte[] value) {
-        TraceLoop.ThreadState t = current();
+        ThreadState t = current();
         if (!entry) {
             throw new IllegalStateException("string arguments can be replaced only at syscall entry");
         }
@@ -220,7 +220,7 @@ final class StopView implements Syscall, Tracee {
         if (replaced >= 2) {
             throw new IllegalStateException("at most two string arguments can be replaced in one syscall");
         }
-        long address = loop.scratchSlot(t) + (long) replaced * PATH_MAX;
+        long address = loop.scratch().slot(t) + (long) replaced * PATH_MAX;
         if (!Arrays.equals(t.placed[replaced], value)) {
             t.placed[replaced] = null; // unknown, should the write fail half-way
             memory.write(t.tid, t.process.pid, address, Arrays.copyOf(value, value.length + 1));
@@ -237,7 +237,7 @@ final class StopView implements Syscall, Tracee {
 
     @Override
     public long inject(long number, long... args) {
-        TraceLoop.ThreadState t = current();
+        ThreadState t = current();
         if (entry) {
             throw new IllegalStateException("syscalls can be injected at syscall exit: return "
                     + "EntryAction.OBSERVE_EXIT and inject in onSyscallExit");
@@ -250,7 +250,7 @@ final class StopView implements Syscall, Tracee {
 
     @Override
     public void watchDescriptor(int fd, String... names) {
-        TraceLoop.ThreadState t = current();
+        ThreadState t = current();
         if (entry) {
             throw new IllegalStateException("descriptors can be watched from syscall exit stops: return "
                     + "EntryAction.OBSERVE_EXIT and watch in onSyscallExit");

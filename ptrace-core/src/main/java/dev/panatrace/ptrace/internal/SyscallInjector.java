@@ -39,7 +39,7 @@ final class SyscallInjector {
      * @param syscallAddress the address of a syscall instruction in the thread's address space
      * @return the syscall's result, or -errno
      */
-    long inject(TraceLoop.ThreadState thread, Registers base, long syscallAddress, long nr, long... args) {
+    long inject(ThreadState thread, Registers base, long syscallAddress, long nr, long... args) {
         Deque<byte[]> heldSignals = new ArrayDeque<>();
         long deadline = System.nanoTime() + loop.injectionTimeout().toNanos();
         try {
@@ -57,7 +57,7 @@ final class SyscallInjector {
                 }
             }
         } finally {
-            loop.setRegisters(thread.tid, base);
+            loop.io().setRegisters(thread.tid, base);
             requeue(thread, base, syscallAddress, heldSignals);
             if (groupStopSeen) {
                 // The thread joined a group stop meanwhile, and was run on to finish the injection. Have it
@@ -75,7 +75,7 @@ final class SyscallInjector {
     /** What {@link #runOnce} returns for a syscall that was interrupted at the deadline. */
     private static final long TIMED_OUT = Long.MIN_VALUE;
 
-    private long runOnce(TraceLoop.ThreadState thread, Registers base, long syscallAddress, long nr, long[] args,
+    private long runOnce(ThreadState thread, Registers base, long syscallAddress, long nr, long[] args,
                          Deque<byte[]> heldSignals, long deadline) {
         int tid = thread.tid;
         Registers regs = base.copy();
@@ -90,7 +90,7 @@ final class SyscallInjector {
         for (int i = 0; i < args.length; i++) {
             regs.setArg(i, args[i]);
         }
-        loop.setRegisters(tid, regs);
+        loop.io().setRegisters(tid, regs);
         Ptrace.resume(Ptrace.SYSCALL, tid, 0);
         // Entry and exit are the two syscall stops; a seccomp stop comes between them (Linux 4.8+) or
         // before both (older kernels, gVisor) when the filter traces the number.
@@ -98,7 +98,7 @@ final class SyscallInjector {
         int syscallStops = 0;
         boolean interrupted = false;
         for (boolean first = true; ; first = false) {
-            WaitStatus ws = interrupted ? loop.waitThread(tid) : loop.waitThread(tid, deadline);
+            WaitStatus ws = interrupted ? loop.io().waitThread(tid) : loop.io().waitThread(tid, deadline);
             if (ws == null) {
                 // PTRACE_INTERRUPT ends a blocking syscall as a signal would: its exit stop comes next, then
                 // the interrupt's own stop, which the main loop takes after the registers are restored.
@@ -118,7 +118,7 @@ final class SyscallInjector {
                     return interrupted && Errno.isRestart(result) ? TIMED_OUT : result;
                 }
             } else if (ws.event() == 0) {
-                heldSignals.add(loop.signalInfo(tid));
+                heldSignals.add(loop.io().signalInfo(tid));
             }
             // Other event stops (a group stop, an interrupt) wait until the injection is done.
             groupStopSeen |= ws.event() == Ptrace.EVENT_STOP && Signals.isStopSignal(ws.stopSignal());
@@ -130,14 +130,14 @@ final class SyscallInjector {
      * Queues held signals again to the thread, with their original siginfo, by injecting
      * rt_tgsigqueueinfo: only a thread's own process may queue arbitrary siginfo to it.
      */
-    private void requeue(TraceLoop.ThreadState thread, Registers base, long syscallAddress, Deque<byte[]> held) {
+    private void requeue(ThreadState thread, Registers base, long syscallAddress, Deque<byte[]> held) {
         while (!held.isEmpty()) {
             byte[] siginfo = held.poll();
             int signal = java.nio.ByteBuffer.wrap(siginfo).order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt(0);
-            long slot = loop.scratchSlotOrZero(thread);
+            long slot = loop.scratch().slotOrZero(thread);
             if (slot == 0) {
                 // No scratch memory for the siginfo: send the bare signal (its siginfo becomes a tkill's).
-                loop.tgkill(thread.process.pid, thread.tid, signal);
+                NativeIo.tgkill(thread.process.pid, thread.tid, signal);
                 continue;
             }
             loop.memory().write(thread.tid, thread.process.pid, slot, Arrays.copyOf(siginfo, 128));
@@ -145,9 +145,9 @@ final class SyscallInjector {
             long r = runOnce(thread, base, syscallAddress, loop.table().numberOf("rt_tgsigqueueinfo"),
                     new long[] {thread.process.pid, thread.tid, signal, slot}, held,
                     System.nanoTime() + loop.injectionTimeout().toNanos());
-            loop.setRegisters(thread.tid, base);
+            loop.io().setRegisters(thread.tid, base);
             if (r < 0) {
-                loop.tgkill(thread.process.pid, thread.tid, signal);
+                NativeIo.tgkill(thread.process.pid, thread.tid, signal);
             }
         }
     }

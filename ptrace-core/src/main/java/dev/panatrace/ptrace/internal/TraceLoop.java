@@ -34,42 +34,32 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Queue;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
 /**
- * The trace loop: one platform thread that makes every ptrace and wait call of a trace, decodes each
- * waitpid result into a {@link Stop}, keeps per-thread state, calls the handler, and resumes.
+ * The trace loop: one platform thread that makes every ptrace and wait call of a trace. Each turn waits
+ * for a stop, decodes it into a {@link TraceEvent} (a pure function of the status and the thread's
+ * state), acts on it, and restarts the thread once, as the action's {@link Restart} says. The loop owns
+ * the followed threads and processes ({@link ThreadState}, {@link ProcessState}): adoption, exec
+ * hand-over, exits, detaching. Its parts: {@link NativeIo} (native calls and buffers), {@link
+ * ScratchMemory} (the engine's memory in each address space and where syscalls run),
+ * {@link SyscallInjector} and {@link SeccompLoader} (syscalls and filters run in a tracee),
+ * {@link HandlerCalls} (guarded calls into the handler, through the {@link StopView}), and
+ * {@link LiveSession} (the session other threads hold; their requests are served between stops).
  */
-public final class TraceLoop implements TraceSession {
+public final class TraceLoop {
     private static final System.Logger LOG = System.getLogger("dev.panatrace.ptrace");
 
-    private static final int WALL = 0x40000000;
-    private static final int WNOTHREAD = 0x20000000;
-    private static final int WUNTRACED = 2;
     private static final int CLONE_VM = 0x100;
     private static final int CLONE_THREAD = 0x10000;
-    /** siginfo's si_code for a signal sent by tkill/tgkill. */
-    private static final int SI_TKILL = -6;
-    /** The signal that wakes the tracer from waitpid when another thread posts a request. */
-    private static final int WAKE_SIGNAL = Signals.SIGURG;
-    /** The last real-time signal. */
-    private static final int HIGHEST_SIGNAL = 64;
 
     /**
      * A syscall number no kernel has (below the x32 bit): the filter traces it, and the installer
@@ -91,9 +81,7 @@ public final class TraceLoop implements TraceSession {
     private final Arch arch = Arch.current();
     private final SyscallTable table = SyscallTable.of(arch);
     private final SyscallSet wanted;
-    private final boolean handlerObservesStops;
     private final int execveNumber;
-    private final int jvmPid = (int) ProcessHandle.current().pid();
 
     // Owned by the tracer thread.
     private final Map<Integer, ThreadState> threads = new HashMap<>();
@@ -102,18 +90,14 @@ public final class TraceLoop implements TraceSession {
     private final Map<Integer, Integer> earlyFirstStops = new HashMap<>();
     /** Tracees adopted before any event named them; an event that names one later must not adopt it again. */
     private final Set<Integer> adoptedUnnamed = new HashSet<>();
-    private final Set<String> reportedHandlerFailures = new HashSet<>();
     /** Wait results taken during a syscall injection that belong to the main loop. */
     private final ArrayDeque<int[]> replay = new ArrayDeque<>();
     private SyscallInjector injector;
-    private Arena arena;
-    private MemorySegment statusBuffer;
-    private MemorySegment word;
-    private MemorySegment iovec;
-    private MemorySegment regsBuffer;
-    private MemorySegment siginfo;
+    private NativeIo io;
     private volatile TraceeMemory memory;
     private StopView view;
+    private HandlerCalls calls;
+    private ScratchMemory scratch;
     private int rootPid;
     /** Attached to a running process, not spawned: set before the first stop, on the tracer thread. */
     private volatile boolean attached;
@@ -121,15 +105,11 @@ public final class TraceLoop implements TraceSession {
     private boolean detaching;
 
     // Shared with other threads.
-    private final CompletableFuture<Integer> started = new CompletableFuture<>();
-    private final CompletableFuture<Optional<ExitStatus>> finished = new CompletableFuture<>();
-    private final Set<Integer> liveTids = ConcurrentHashMap.newKeySet();
     /**
      * What other threads asked for, done by the tracer thread between stops: only it reaps tracees, so
      * only it knows that a pid it signals is still a tracee's and not a stranger's that reused it.
      */
-    private final Queue<Request> requests = new ConcurrentLinkedQueue<>();
-    private volatile Thread tracerThread;
+    private final LiveSession session = new LiveSession(this);
     private volatile long stops;
     private volatile long processCount;
     private volatile long threadCount;
@@ -155,7 +135,6 @@ public final class TraceLoop implements TraceSession {
         this.usesScratch = handler.usesScratchMemory();
         this.mmapNumber = table.numberOf("mmap");
         this.wanted = handler.syscalls();
-        this.handlerObservesStops = handler.observesStops();
         this.execveNumber = table.numberOf("execve");
     }
 
@@ -168,7 +147,7 @@ public final class TraceLoop implements TraceSession {
         }
         TraceLoop loop = new TraceLoop(handler, options);
         loop.start(() -> loop.runSpawned(target, command.subList(1, command.size()), env, cwd, redirects));
-        return loop;
+        return loop.session;
     }
 
     /** Links the native calls of a trace: posix_spawn's, needed first, then the syscall downcall. */
@@ -183,11 +162,11 @@ public final class TraceLoop implements TraceSession {
         // every syscall.
         TraceLoop loop = new TraceLoop(handler, options.withMode(TraceMode.SYSCALL));
         loop.start(() -> loop.runAttached(pid));
-        return loop;
+        return loop.session;
     }
 
     private void start(Runnable body) {
-        tracerThread = Thread.ofPlatform().name("panatrace-tracer").daemon(true).unstarted(() -> {
+        session.tracerThread = Thread.ofPlatform().name("panatrace-tracer").daemon(true).unstarted(() -> {
             try (Arena a = Arena.ofConfined()) {
                 if (options.cpu() >= 0) {
                     pin(a, options.cpu());
@@ -200,8 +179,8 @@ public final class TraceLoop implements TraceSession {
                 }
             } catch (Throwable t) {
                 TraceEvents.error("engine", "", t);
-                started.completeExceptionally(t);
-                finished.completeExceptionally(t);
+                session.started.completeExceptionally(t);
+                session.finished.completeExceptionally(t);
                 if (!attached) {
                     // Spawned programs die with their trace (PTRACE_O_EXITKILL says the same). Attached ones
                     // are left running: this thread ends, and the kernel detaches and resumes its tracees.
@@ -209,16 +188,16 @@ public final class TraceLoop implements TraceSession {
                 }
             }
         });
-        tracerThread.start();
+        session.tracerThread.start();
         try {
-            started.get();
+            session.started.get();
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             throw cause instanceof TraceFailedException tfe ? tfe
                     : new TraceFailedException("could not start the trace: " + cause.getMessage(), cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            kill();
+            session.kill();
             throw new TraceFailedException("interrupted while starting the trace", e);
         }
     }
@@ -233,14 +212,11 @@ public final class TraceLoop implements TraceSession {
     }
 
     private void allocate(Arena a) {
-        arena = a;
-        statusBuffer = a.allocate(ValueLayout.JAVA_INT);
-        word = a.allocate(ValueLayout.JAVA_LONG);
-        iovec = a.allocate(16, 8);
-        regsBuffer = a.allocate(Registers.size(arch), 16);
-        siginfo = a.allocate(128, 8);
+        io = new NativeIo(a, arch, spinNanos);
         memory = new TraceeMemory(a, options.memoryAccess());
         view = new StopView(this, arch, table, memory);
+        calls = new HandlerCalls(handler, view);
+        scratch = new ScratchMemory(arch, table, memory);
         injector = new SyscallInjector(this);
     }
 
@@ -251,8 +227,8 @@ public final class TraceLoop implements TraceSession {
         int pid = Spawner.spawnStopped(target, args, env, cwd, redirects);
         TraceEvents.spawn(pid, target.toString());
         rootPid = pid;
-        liveTids.add(pid);
-        WaitStatus ws = waitFor(pid, WUNTRACED);
+        session.liveTids.add(pid);
+        WaitStatus ws = io.waitUntraced(pid);
         if (!ws.stopped()) {
             throw new TraceFailedException("the spawn trampoline (/bin/sh) ended before it could be traced: " + ws, null);
         }
@@ -264,7 +240,7 @@ public final class TraceLoop implements TraceSession {
                     + "(see /proc/sys/kernel/yama/ptrace_scope, or CAP_SYS_PTRACE in a container)", e);
         }
         // A seized task that was already stopped re-traps into a group-stop that ptrace reports.
-        WaitStatus trapped = waitFor(pid, 0);
+        WaitStatus trapped = io.waitThread(pid);
         if (!trapped.stopped()) {
             throw new TraceFailedException("the spawn trampoline ended while being seized: " + trapped, null);
         }
@@ -322,7 +298,7 @@ public final class TraceLoop implements TraceSession {
                 }
                 ThreadState t = new ThreadState(tid, proc);
                 threads.put(tid, t);
-                liveTids.add(tid);
+                session.liveTids.add(tid);
                 // Seizing does not stop the thread; an interrupt stop lets us resume it with syscall tracing.
                 try {
                     Ptrace.interrupt(tid);
@@ -337,7 +313,7 @@ public final class TraceLoop implements TraceSession {
         }
         processCount = 1;
         threadCount = threads.size();
-        started.complete(pid);
+        session.started.complete(pid);
         loop();
     }
 
@@ -362,7 +338,7 @@ public final class TraceLoop implements TraceSession {
                 dispatchSafely(held[0], new WaitStatus(held[1]));
                 continue;
             }
-            int tid = waitAny();
+            int tid = io.waitAny();
             if (tid < 0) {
                 int errno = LibC.errno();
                 if (errno == Errno.EINTR) {
@@ -373,15 +349,15 @@ public final class TraceLoop implements TraceSession {
                 }
                 throw new ErrnoException(errno, "waitpid", 0);
             }
-            dispatchSafely(tid, new WaitStatus(statusBuffer.get(ValueLayout.JAVA_INT, 0)));
+            dispatchSafely(tid, io.lastStatus());
         }
         finish();
     }
 
     private void finish() {
-        liveTids.clear();
-        started.complete(rootPid); // a trampoline whose exec failed ends without one
-        finished.complete(detaching ? Optional.empty() : Optional.ofNullable(rootStatus));
+        session.liveTids.clear();
+        session.started.complete(rootPid); // a trampoline whose exec failed ends without one
+        session.finished.complete(detaching ? Optional.empty() : Optional.ofNullable(rootStatus));
     }
 
     private void dispatchSafely(int tid, WaitStatus ws) {
@@ -419,7 +395,7 @@ public final class TraceLoop implements TraceSession {
         restart(t, act(t, event));
         if (event instanceof TraceEvent.Exec && t.tid == rootPid) {
             // Only now, running: gVisor can lose a signal sent to a tracee while it sits in a ptrace-stop.
-            started.complete(rootPid);
+            session.started.complete(rootPid);
         }
     }
 
@@ -500,10 +476,10 @@ public final class TraceLoop implements TraceSession {
             view.end();
             return Restart.RESUME;
         }
-        if (handlerObservesStops) {
-            observe(seccomp ? new Stop.Seccomp(t.tid, nr, 0) : new Stop.SyscallEntry(t.tid, nr));
+        if (calls.observesStops()) {
+            calls.stop(seccomp ? new Stop.Seccomp(t.tid, nr, 0) : new Stop.SyscallEntry(t.tid, nr));
         }
-        EntryAction action = wantedHere ? callEntry() : EntryAction.CONTINUE;
+        EntryAction action = wantedHere ? calls.entry() : EntryAction.CONTINUE;
         t.replaced = view.replacedArguments();
         t.observeExit = action.observesExit();
         t.skip = action.skips();
@@ -513,7 +489,7 @@ public final class TraceLoop implements TraceSession {
         }
         storeRegisters(t);
         view.end();
-        boolean exitNeeded = t.skip || t.observeExit || handlerObservesStops;
+        boolean exitNeeded = t.skip || t.observeExit || calls.observesStops();
         if (!exitNeeded) {
             t.locals.syscallEnded();
         }
@@ -536,16 +512,16 @@ public final class TraceLoop implements TraceSession {
         if (t.injectedScratch) {
             return finishScratchMapping(t);
         }
-        if (t.skip || t.observeExit || handlerObservesStops) {
+        if (t.skip || t.observeExit || calls.observesStops()) {
             view.begin(t, false, registersOf(t.tid));
             if (t.skip) {
                 view.registers().setReturnValue(t.skipResult);
             }
-            if (handlerObservesStops) {
-                observe(new Stop.SyscallExit(t.tid, t.syscall, view.result()));
+            if (calls.observesStops()) {
+                calls.stop(new Stop.SyscallExit(t.tid, t.syscall, view.result()));
             }
             if (t.observeExit) {
-                callExit();
+                calls.exit();
             }
             storeRegisters(t);
             view.end();
@@ -563,7 +539,7 @@ public final class TraceLoop implements TraceSession {
             t.extraEntryStop = seccompStopFirst;
             return Restart.RESUME;
         }
-        int data = (int) Ptrace.eventMessage(t.tid, word);
+        int data = (int) io.eventMessage(t.tid);
         if (data == SeccompFilter.DATA_FOREIGN_ABI) {
             // A syscall of another ABI (x32, or an arch we do not decode): let the kernel run it unseen.
             t.inSyscall = false;
@@ -579,13 +555,7 @@ public final class TraceLoop implements TraceSession {
         Registers regs = view.registers();
         t.savedRegisters = regs.copy();
         t.injectedScratch = true;
-        regs.setSyscallNumber(mmapNumber);
-        regs.setArg(0, 0);
-        regs.setArg(1, AddressSpace.REGION_SIZE);
-        regs.setArg(2, t.process.space.executable ? AddressSpace.PROT_READ_WRITE_EXEC : AddressSpace.PROT_READ_WRITE);
-        regs.setArg(3, AddressSpace.MAP_PRIVATE_ANONYMOUS_NORESERVE);
-        regs.setArg(4, -1);
-        regs.setArg(5, 0);
+        ScratchMemory.requestRegion(regs, t.process.space, mmapNumber);
         storeRegisters(t);
         t.inSyscall = true;
         t.extraEntryStop = mode == TraceMode.SECCOMP && seccompStopFirst;
@@ -593,146 +563,14 @@ public final class TraceLoop implements TraceSession {
 
     private Restart finishScratchMapping(ThreadState t) {
         t.injectedScratch = false;
-        long result = registersOf(t.tid).returnValue();
         AddressSpace space = t.process.space;
-        if (result < 0 && result > -4096) {
-            if (space.executable && (result == -Errno.EACCES || result == -Errno.EPERM)) {
-                // A policy against writable and executable memory: the next wanted syscall maps it without stubs.
-                space.executable = false;
-            } else {
-                space.failed = true;
-                LOG.log(System.Logger.Level.WARNING, "cannot map scratch memory in pid " + t.process.pid + ": "
-                        + Errno.name((int) -result) + "; its string arguments stay unchanged");
-            }
-        } else {
-            space.base = result;
-        }
-        space.mapper = null;
+        ScratchMemory.regionMapped(space, registersOf(t.tid).returnValue(), t.process.pid);
         Registers restart = t.savedRegisters;
         t.savedRegisters = null;
-        rerun(t, restart);
-        setRegisters(t.tid, restart);
+        scratch.rerun(t, restart);
+        io.setRegisters(t.tid, restart);
         releaseScratchWaiters(space);
         return Restart.RESUME;
-    }
-
-    /**
-     * Points a thread whose syscall was turned into another one back at its own syscall, which then runs
-     * again and stops again: at the thread's stub, which jumps back to where the syscall was made, or at
-     * the syscall instruction just before the instruction pointer when the bytes there say it is one.
-     * Neither: the syscall fails with ENOSYS rather than run whatever lies there.
-     */
-    private void rerun(ThreadState t, Registers restart) {
-        long next = restart.instructionPointer();
-        long site;
-        if (t.process.space.hasStubs() && SyscallInstruction.stubReturns(arch)) {
-            site = stubSyscall(t);
-            memory.write(t.tid, t.process.pid, t.slot.returnCell(), littleEndian(next));
-        } else if (isSyscallAt(t, next - SyscallInstruction.length(arch))) {
-            site = next - SyscallInstruction.length(arch);
-        } else {
-            LOG.log(System.Logger.Level.WARNING, "pid " + t.process.pid + ": no syscall instruction before 0x"
-                    + Long.toHexString(next) + " to run " + table.name((int) restart.syscallNumber())
-                    + " again; it fails with ENOSYS");
-            restart.setReturnValue(-Errno.ENOSYS);
-            return;
-        }
-        restart.setInstructionPointer(site);
-        if (arch == Arch.X86_64) {
-            restart.set("rax", restart.syscallNumber());
-        }
-    }
-
-    /** The address of the syscall instruction in this thread's stub, written on first use. */
-    private long stubSyscall(ThreadState t) {
-        scratchSlot(t);
-        long stub = t.slot.stubAddress();
-        if (t.slot.claimStub()) {
-            memory.write(t.tid, t.process.pid, stub, SyscallInstruction.stub(arch, stub, t.slot.returnCell()));
-        }
-        return stub + SyscallInstruction.syscallOffset(arch);
-    }
-
-    private boolean isSyscallAt(ThreadState t, long address) {
-        try {
-            return SyscallInstruction.matches(arch,
-                    memory.read(t.tid, t.process.pid, address, SyscallInstruction.length(arch)));
-        } catch (ErrnoException e) {
-            if (e instanceof TraceeGoneException) {
-                throw e;
-            }
-            return false;
-        }
-    }
-
-    /**
-     * A syscall instruction at which to inject a syscall into a thread stopped at {@code ip}: its stub,
-     * else the instruction just before {@code ip} if it is one (a syscall-exit stop, the trampoline's
-     * stop after kill), else one in the vDSO. Never an unchecked {@code ip - 2}: gVisor's systrap
-     * platform patches syscall sites into jumps.
-     */
-    long injectionSite(ThreadState t, long ip) {
-        AddressSpace space = t.process.space;
-        if (space.hasStubs()) {
-            return stubSyscall(t);
-        }
-        long before = ip - SyscallInstruction.length(arch);
-        if (isSyscallAt(t, before)) {
-            return before;
-        }
-        if (space.vdsoSyscall == 0) {
-            space.vdsoSyscall = findVdsoSyscall(t);
-        }
-        if (space.vdsoSyscall > 0) {
-            return space.vdsoSyscall;
-        }
-        throw new IllegalStateException("no syscall instruction to inject at in pid " + t.process.pid
-                + ": none before 0x" + Long.toHexString(ip) + ", no scratch memory, none in the vDSO");
-    }
-
-    /**
-     * A syscall instruction in the thread's vDSO, or -1. The vDSO is found by its address in the auxiliary
-     * vector (AT_SYSINFO_EHDR), not by its name in maps: gVisor leaves it unnamed.
-     */
-    private long findVdsoSyscall(ThreadState t) {
-        Path proc = Path.of("/proc", Integer.toString(t.process.pid));
-        try {
-            long start = auxvValue(Files.readAllBytes(proc.resolve("auxv")), AT_SYSINFO_EHDR);
-            String prefix = Long.toHexString(start) + "-";
-            for (String line : Files.readAllLines(proc.resolve("maps"))) {
-                if (start != 0 && line.startsWith(prefix)) {
-                    long end = Long.parseUnsignedLong(line.substring(prefix.length(), line.indexOf(' ')), 16);
-                    byte[] code = memory.read(t.tid, t.process.pid, start, (int) (end - start));
-                    int at = SyscallInstruction.indexIn(arch, code);
-                    return at < 0 ? -1 : start + at;
-                }
-            }
-        } catch (IOException | ErrnoException e) {
-            if (e instanceof TraceeGoneException gone) {
-                throw gone;
-            }
-            LOG.log(System.Logger.Level.DEBUG, "cannot search the vDSO of pid " + t.process.pid + ": " + e);
-        }
-        return -1;
-    }
-
-    private static final long AT_SYSINFO_EHDR = 33;
-
-    /** The value of {@code type} in an auxiliary vector (pairs of native words), or 0. */
-    private static long auxvValue(byte[] auxv, long type) {
-        MemorySegment words = MemorySegment.ofArray(auxv);
-        for (long at = 0; at + 16 <= auxv.length; at += 16) {
-            if (words.get(ValueLayout.JAVA_LONG_UNALIGNED, at) == type) {
-                return words.get(ValueLayout.JAVA_LONG_UNALIGNED, at + 8);
-            }
-        }
-        return 0;
-    }
-
-    private static byte[] littleEndian(long value) {
-        byte[] bytes = new byte[Long.BYTES];
-        MemorySegment.ofArray(bytes).set(ValueLayout.JAVA_LONG_UNALIGNED, 0, value);
-        return bytes;
     }
 
     /** Threads that stopped while the region was being mapped go on with their own entries. */
@@ -750,20 +588,6 @@ public final class TraceLoop implements TraceSession {
         }
     }
 
-    /** The address of this thread's scratch slot, allocated on first use. */
-    long scratchSlot(ThreadState t) {
-        AddressSpace space = t.process.space;
-        if (space.base == 0) {
-            throw new IllegalStateException(space.failed ? "no scratch memory in pid " + t.process.pid
-                    : "no scratch memory: the handler's usesScratchMemory() must return true");
-        }
-        if (t.slot == null) {
-            t.slot = space.allocate();
-            Arrays.fill(t.placed, null);
-        }
-        return t.slot.address();
-    }
-
     private Restart onGroupStop(ThreadState t, int signal) {
         if (t.process.trampoline) {
             // The trap that follows our SIGCONT to the trampoline: ours, not the program's.
@@ -772,7 +596,7 @@ public final class TraceLoop implements TraceSession {
         // Leaving the kernel for a stop means no syscall is in progress any more.
         t.inSyscall = false;
         unreplaceBeforeRestart(t);
-        observe(new Stop.GroupStop(t.tid, signal));
+        calls.stop(new Stop.GroupStop(t.tid, signal));
         // Keep it stopped as job control wants, but hear about SIGCONT and new signals.
         return new Restart.Listen();
     }
@@ -783,16 +607,16 @@ public final class TraceLoop implements TraceSession {
         }
         t.inSyscall = false;
         unreplaceBeforeRestart(t);
-        observe(new Stop.Interrupt(t.tid));
+        calls.stop(new Stop.Interrupt(t.tid));
         return Restart.RESUME;
     }
 
     private Restart onNewTracee(ThreadState parent, int event) {
-        int newTid = (int) Ptrace.eventMessage(parent.tid, word);
+        int newTid = (int) io.eventMessage(parent.tid);
         long flags = event == Ptrace.EVENT_CLONE ? cloneFlags(parent) : 0;
         boolean sameProcess = (flags & CLONE_THREAD) != 0;
         boolean sharesMemory = event == Ptrace.EVENT_VFORK || (flags & CLONE_VM) != 0;
-        observe(switch (event) {
+        calls.stop(switch (event) {
             case Ptrace.EVENT_FORK -> new Stop.Fork(parent.tid, newTid);
             case Ptrace.EVENT_VFORK -> new Stop.VFork(parent.tid, newTid);
             default -> new Stop.Clone(parent.tid, newTid, sameProcess);
@@ -822,7 +646,7 @@ public final class TraceLoop implements TraceSession {
         if (parent != null && sameProcess) {
             proc = parent.process;
         } else {
-            int pid = parent == null ? tgidOf(tid) : tid;
+            int pid = parent == null ? ProcStatus.tgidOf(tid) : tid;
             proc = processes.get(pid);
             if (proc == null) {
                 // A fork copies the scratch region with the rest of memory; CLONE_VM shares it.
@@ -840,36 +664,22 @@ public final class TraceLoop implements TraceSession {
         }
         ThreadState t = new ThreadState(tid, proc);
         threads.put(tid, t);
-        liveTids.add(tid);
+        session.liveTids.add(tid);
         threadCount++;
-        callHandler("onNewTracee", () -> handler.onNewTracee(parent == null ? 0 : parent.tid, tid, t.process.pid));
+        calls.newTracee(parent == null ? 0 : parent.tid, tid, t.process.pid);
         Integer early = earlyFirstStops.remove(tid);
         if (early != null) {
             dispatch(tid, new WaitStatus(early));
         }
     }
 
-    /**
-     * The process that created {@code tid}: for a thread its own process, else its parent; 0 when /proc
-     * does not say, which no tracee is.
-     */
-    private static int creatorOf(int tid) {
-        return ProcStatus.of(tid).map(status -> status.tgid() != 0 && status.tgid() != tid ? status.tgid()
-                : status.ppid()).orElse(0);
-    }
-
-    /** The process of {@code tid}; a task already gone counts as its own process. */
-    private static int tgidOf(int tid) {
-        return ProcStatus.of(tid).map(ProcStatus::tgid).filter(tgid -> tgid != 0).orElse(tid);
-    }
-
     private Restart onExec(ThreadState t) {
-        int formerTid = (int) Ptrace.eventMessage(t.tid, word);
+        int formerTid = (int) io.eventMessage(t.tid);
         if (formerTid != t.tid) {
             // A non-leader thread exec'd: it now has the leader's tid, the old leader vanished without an
             // exit report, and the execing thread's syscall state moves with it.
             ThreadState execing = threads.remove(formerTid);
-            liveTids.remove(formerTid);
+            session.liveTids.remove(formerTid);
             if (execing != null) {
                 t.inSyscall = execing.inSyscall;
                 t.syscall = execing.syscall;
@@ -888,9 +698,9 @@ public final class TraceLoop implements TraceSession {
         t.process.space = new AddressSpace();
         memory.forget(t.process.pid);
         t.replaced = null;
-        observe(new Stop.Exec(t.tid, formerTid));
+        calls.stop(new Stop.Exec(t.tid, formerTid));
         view.begin(t, false, null);
-        callHandler("onExec", () -> handler.onExec(view, formerTid));
+        calls.exec(formerTid);
         view.end();
         return Restart.RESUME;
     }
@@ -898,19 +708,18 @@ public final class TraceLoop implements TraceSession {
     private Restart onSignal(ThreadState t, int sig) {
         t.inSyscall = false;
         unreplaceBeforeRestart(t);
-        if (sig == WAKE_SIGNAL && isOurWakeSignal(t.tid)) {
+        if (sig == LiveSession.WAKE_SIGNAL && isOurWakeSignal(t.tid)) {
             return Restart.RESUME;
         }
         if (t.process.trampoline) {
             return new Restart.Resume(sig);
         }
-        observe(new Stop.SignalDelivery(t.tid, sig));
+        calls.stop(new Stop.SignalDelivery(t.tid, sig));
         view.begin(t, false, null);
-        int[] deliver = {sig};
-        callHandler("onSignal", () -> deliver[0] = handler.onSignal(view, sig));
+        int deliver = calls.signal(sig);
         storeRegisters(t);
         view.end();
-        return new Restart.Resume(deliver[0]);
+        return new Restart.Resume(deliver);
     }
 
     /**
@@ -931,13 +740,11 @@ public final class TraceLoop implements TraceSession {
         for (int i = 0; i < replaced.length; i += 2) {
             regs.setArg((int) replaced[i], replaced[i + 1]);
         }
-        setRegisters(t.tid, regs);
+        io.setRegisters(t.tid, regs);
     }
 
     private boolean isOurWakeSignal(int tid) {
-        Ptrace.request(Ptrace.GETSIGINFO, tid, 0, siginfo.address());
-        // struct siginfo: si_signo, si_errno, si_code, then (kill/tkill) si_pid at offset 16.
-        return siginfo.get(ValueLayout.JAVA_INT, 8) == SI_TKILL && siginfo.get(ValueLayout.JAVA_INT, 16) == jvmPid;
+        return io.signalIsFromThisJvm(tid);
     }
 
     private void onThreadEnd(ThreadState t, ExitStatus status) {
@@ -951,10 +758,10 @@ public final class TraceLoop implements TraceSession {
             releaseScratchWaiters(space);
         }
         threads.remove(t.tid);
-        liveTids.remove(t.tid);
-        observe(status.killedBySignal() ? new Stop.Killed(t.tid, status.signal(), status.coreDumped())
+        session.liveTids.remove(t.tid);
+        calls.stop(status.killedBySignal() ? new Stop.Killed(t.tid, status.signal(), status.coreDumped())
                 : new Stop.Exited(t.tid, status.code()));
-        callHandler("onExit", () -> handler.onExit(t.tid, t.process.pid, status));
+        calls.ended(t.tid, t.process.pid, status);
         if (t.tid == t.process.pid) {
             // The leader's exit is reported last in its group: the process is gone.
             processes.remove(t.process.pid);
@@ -969,7 +776,7 @@ public final class TraceLoop implements TraceSession {
         // tracee's first stop and other tracees' exits can come first.
         if (!earlyFirstStops.isEmpty()) {
             for (int orphan : new ArrayList<>(earlyFirstStops.keySet())) {
-                if (!threads.containsKey(orphan) && !processes.containsKey(creatorOf(orphan))) {
+                if (!threads.containsKey(orphan) && !processes.containsKey(ProcStatus.creatorOf(orphan))) {
                     adoptedUnnamed.add(orphan);
                     adopt(orphan, null, false, false);
                 }
@@ -985,7 +792,7 @@ public final class TraceLoop implements TraceSession {
             if (t.process.space.waiters.remove(t)) {
                 // Already stopped by us, at a syscall entry: it can go now.
                 threads.remove(t.tid);
-                liveTids.remove(t.tid);
+                session.liveTids.remove(t.tid);
                 Ptrace.detach(t.tid, 0);
                 continue;
             }
@@ -1000,15 +807,15 @@ public final class TraceLoop implements TraceSession {
     private void detachStopped(ThreadState t, TraceEvent event) {
         int sig = 0;
         if (event instanceof TraceEvent.SignalDelivery delivery) {
-            sig = delivery.signal() == WAKE_SIGNAL && isOurWakeSignal(t.tid) ? 0 : delivery.signal();
+            sig = delivery.signal() == LiveSession.WAKE_SIGNAL && isOurWakeSignal(t.tid) ? 0 : delivery.signal();
         } else if (event instanceof TraceEvent.Created created) {
-            int newTid = (int) Ptrace.eventMessage(t.tid, word);
+            int newTid = (int) io.eventMessage(t.tid);
             if (!threads.containsKey(newTid)) {
                 adopt(newTid, t, created.event() == Ptrace.EVENT_CLONE && (cloneFlags(t) & CLONE_THREAD) != 0, false);
             }
         }
         threads.remove(t.tid);
-        liveTids.remove(t.tid);
+        session.liveTids.remove(t.tid);
         Ptrace.detach(t.tid, sig);
     }
 
@@ -1056,41 +863,12 @@ public final class TraceLoop implements TraceSession {
         seccompStopFirst = first;
     }
 
-    void setRegisters(int tid, Registers regs) {
-        regs.copyTo(regsBuffer);
-        Ptrace.regset(Ptrace.SETREGSET, tid, Ptrace.NT_PRSTATUS, iovec, regsBuffer);
+    NativeIo io() {
+        return io;
     }
 
-    WaitStatus waitThread(int tid) {
-        return waitFor(tid, 0);
-    }
-
-    /**
-     * The next stop of {@code tid}, or null at {@code deadline} (System.nanoTime). Polls: waitpid cannot
-     * time out. An injected syscall usually returns within the first microseconds of spinning.
-     */
-    WaitStatus waitThread(int tid, long deadline) {
-        long pause = 0;
-        while (true) {
-            int r = LibC.waitpid(tid, statusBuffer, WALL | WNOTHREAD | WNOHANG);
-            if (r == tid) {
-                return new WaitStatus(statusBuffer.get(ValueLayout.JAVA_INT, 0));
-            }
-            if (r < 0 && LibC.errno() != Errno.EINTR) {
-                throw new ErrnoException(LibC.errno(), "waitpid(" + tid + ")", tid);
-            }
-            long now = System.nanoTime();
-            if (now - deadline >= 0) {
-                return null;
-            }
-            // Yield for the first 100 µs, then sleep, longer each time up to 10 ms.
-            pause = pause == 0 ? 1_000 : Math.min(pause * 2, 10_000_000);
-            if (pause < 100_000) {
-                Thread.yield();
-            } else {
-                LockSupport.parkNanos(Math.min(pause, deadline - now));
-            }
-        }
+    ScratchMemory scratch() {
+        return scratch;
     }
 
     Duration injectionTimeout() {
@@ -1100,25 +878,6 @@ public final class TraceLoop implements TraceSession {
     /** A wait result for the main loop, taken while injecting. */
     void replayLater(int tid, WaitStatus ws) {
         replay.add(new int[] {tid, ws.raw()});
-    }
-
-    /** The siginfo of the signal {@code tid} is stopped for (128 bytes). */
-    byte[] signalInfo(int tid) {
-        Ptrace.request(Ptrace.GETSIGINFO, tid, 0, siginfo.address());
-        return siginfo.toArray(ValueLayout.JAVA_BYTE);
-    }
-
-    /** Sends a signal the engine held back; a thread that is gone meanwhile does not need it. */
-    void tgkill(int pid, int tid, int signal) {
-        if (LibC.tgkill(pid, tid, signal) != 0 && LibC.errno() != Errno.ESRCH) {
-            LOG.log(System.Logger.Level.WARNING, "signal " + Signals.name(signal) + " for tid " + tid
-                    + " was lost: tgkill failed with " + Errno.name(LibC.errno()));
-        }
-    }
-
-    /** This thread's scratch slot, or 0 where there is no scratch memory. */
-    long scratchSlotOrZero(ThreadState t) {
-        return t.process.space.base == 0 ? 0 : scratchSlot(t);
     }
 
     /**
@@ -1140,19 +899,12 @@ public final class TraceLoop implements TraceSession {
         if (mode == TraceMode.SECCOMP) {
             SeccompFilter filter = SeccompFilter.compile(arch, Set.of(), Set.of(),
                     new SeccompFilter.FdRule(numbers, fd, fd + 1));
-            long slot = scratchSlot(t);
-            // struct sock_fprog in the slot's second half, the program right after it.
-            long fprog = slot + AddressSpace.SLOT_SIZE / 2;
+            // In the slot's second half, where the second replaced string would go.
+            long fprog = SeccompLoader.place(memory, t.tid, t.process.pid, scratch.slot(t) + AddressSpace.SLOT_SIZE / 2,
+                    AddressSpace.SLOT_SIZE / 2, filter);
             t.placed[1] = null;
-            byte[] program = filter.bytes();
-            byte[] header = new byte[16];
-            MemorySegment h = MemorySegment.ofArray(header);
-            h.set(ValueLayout.JAVA_SHORT_UNALIGNED, 0, (short) filter.length());
-            h.set(ValueLayout.JAVA_LONG_UNALIGNED, 8, fprog + 16);
-            memory.write(t.tid, t.process.pid, fprog, header);
-            memory.write(t.tid, t.process.pid, fprog + 16, program);
             long r = injectAtExit(t, current, table.numberOf("seccomp"),
-                    new long[] {SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, fprog});
+                    new long[] {SeccompLoader.SET_MODE_FILTER, SeccompLoader.FLAG_TSYNC, fprog});
             if (r != 0) {
                 throw r < 0 && r > -4096 ? new ErrnoException((int) -r, "injected seccomp (watch fd " + fd + ")", t.tid)
                         : new ErrnoException(Errno.ESRCH, "injected seccomp: thread " + r + " could not be synchronized", t.tid);
@@ -1161,22 +913,16 @@ public final class TraceLoop implements TraceSession {
         t.process.watch(fd, known);
     }
 
-    private static final long SECCOMP_SET_MODE_FILTER = 1;
-    /** Apply the filter to every thread of the process. */
-    private static final long SECCOMP_FILTER_FLAG_TSYNC = 1;
 
     /** Runs a syscall for a handler, at a syscall-exit stop. */
     long injectAtExit(ThreadState t, Registers current, long nr, long[] args) {
-        return injector.inject(t, current, injectionSite(t, current.instructionPointer()), nr, args);
+        return injector.inject(t, current, scratch.injectionSite(t, current.instructionPointer()), nr, args);
     }
 
     // ---- registers and resuming -----------------------------------------------------------------
 
     Registers registersOf(int tid) {
-        Ptrace.regset(Ptrace.GETREGSET, tid, Ptrace.NT_PRSTATUS, iovec, regsBuffer);
-        Registers regs = Registers.zeroed(arch);
-        regs.copyFrom(regsBuffer);
-        return regs;
+        return io.registers(tid);
     }
 
     /** Writes back the view's registers if the handler or the engine changed them. */
@@ -1185,13 +931,7 @@ public final class TraceLoop implements TraceSession {
         if (regs == null || !view.registersChanged()) {
             return;
         }
-        if (arch == Arch.AARCH64 && regs.syscallNumberChanged()) {
-            // aarch64 takes a changed syscall number only through its own register set.
-            word.set(ValueLayout.JAVA_INT, 0, (int) regs.syscallNumber());
-            Ptrace.regset(Ptrace.SETREGSET, t.tid, Ptrace.NT_ARM_SYSTEM_CALL, iovec, word.asSlice(0, 4));
-        }
-        regs.copyTo(regsBuffer);
-        Ptrace.regset(Ptrace.SETREGSET, t.tid, Ptrace.NT_PRSTATUS, iovec, regsBuffer);
+        io.storeChangedRegisters(t.tid, regs);
     }
 
     private void resume(ThreadState t, int signal) {
@@ -1199,206 +939,21 @@ public final class TraceLoop implements TraceSession {
         Ptrace.resume(stopAtSyscalls ? Ptrace.SYSCALL : Ptrace.CONT, t.tid, signal);
     }
 
-    private static final int WNOHANG = 1;
-
-    /**
-     * The next stop of any tracee. Polled for a while before blocking: a blocked tracer pays a wake-up,
-     * often on another CPU, at every stop, which costs more than the poll when stops come close together.
-     */
-    private int waitAny() {
-        if (spinNanos > 0 && blockingWaits == 0) {
-            long deadline = System.nanoTime() + spinNanos;
-            do {
-                int tid = LibC.waitpid(-1, statusBuffer, WALL | WNOTHREAD | WNOHANG);
-                if (tid != 0) {
-                    emptySpins = 0;
-                    return tid;
-                }
-                // sched_yield, not a pause: on a busy machine a spinning tracer would take the CPU from the
-                // very tracee it waits for; on an idle one yield returns at once.
-                Thread.yield();
-            } while (System.nanoTime() < deadline);
-            if (++emptySpins == SPINS_BEFORE_BLOCKING) {
-                // Stops come further apart than the spin (a tracee that computes or sleeps; gVisor, where
-                // every wait is an emulated syscall): polling only adds calls. Block for a while, then look again.
-                emptySpins = 0;
-                blockingWaits = BLOCKING_WAITS;
-            }
-        } else if (blockingWaits > 0) {
-            blockingWaits--;
-        }
-        return LibC.waitpid(-1, statusBuffer, WALL | WNOTHREAD);
-    }
-
-    /** Spins in a row that found no stop, after which the tracer blocks at once for {@link #BLOCKING_WAITS} waits. */
-    private static final int SPINS_BEFORE_BLOCKING = 8;
-    private static final int BLOCKING_WAITS = 256;
-    private int emptySpins;
-    private int blockingWaits;
-
-    private WaitStatus waitFor(int pid, int options) {
-        while (true) {
-            int r = LibC.waitpid(pid, statusBuffer, options | WALL | WNOTHREAD);
-            if (r == pid) {
-                return new WaitStatus(statusBuffer.get(ValueLayout.JAVA_INT, 0));
-            }
-            int errno = LibC.errno();
-            if (r < 0 && errno != Errno.EINTR) {
-                throw new ErrnoException(errno, "waitpid(" + pid + ")", pid);
-            }
-        }
-    }
-
-    // ---- handler calls --------------------------------------------------------------------------
-
-    private void observe(Stop stop) {
-        if (handlerObservesStops) {
-            callHandler("onStop", () -> handler.onStop(stop));
-        }
-    }
-
-    private EntryAction callEntry() {
-        EntryAction[] action = {EntryAction.CONTINUE};
-        Object event = TraceEvents.beginSyscall();
-        boolean completed = callHandler("onSyscallEntry", () -> action[0] = handler.onSyscallEntry(view));
-        if (event != null) {
-            TraceEvents.endSyscall(event, view.name(), view.tid(), true);
-        }
-        if (!completed) {
-            view.discardChanges();
-            return EntryAction.CONTINUE;
-        }
-        return action[0] == null ? EntryAction.CONTINUE : action[0];
-    }
-
-    private void callExit() {
-        Object event = TraceEvents.beginSyscall();
-        boolean completed = callHandler("onSyscallExit", () -> handler.onSyscallExit(view));
-        if (event != null) {
-            TraceEvents.endSyscall(event, view.name(), view.tid(), false);
-        }
-        if (!completed) {
-            view.discardChanges();
-        }
-    }
-
-    /**
-     * Runs a hook. A hook that throws does not end the trace: the event proceeds as by default, and the
-     * failure is logged once per hook and syscall.
-     */
-    private boolean callHandler(String hook, Runnable call) {
-        try {
-            call.run();
-            return true;
-        } catch (TraceeGoneException gone) {
-            throw gone;
-        } catch (RuntimeException | LinkageError | AssertionError e) {
-            TraceEvents.error(hook, view.active() ? view.name() : "", e);
-            String key = hook + ":" + (view.active() ? view.name() : "");
-            if (reportedHandlerFailures.add(key)) {
-                LOG.log(System.Logger.Level.WARNING, "handler " + hook
-                        + (view.active() ? " for " + view.name() : "") + " threw; proceeding unmodified "
-                        + "(reported once)", e);
-            }
-            return false;
-        }
-    }
-
-    // ---- TraceSession: called from any thread ---------------------------------------------------
-
-    @Override
-    public int pid() {
-        return rootPid;
-    }
-
-    @Override
-    public Optional<ExitStatus> waitFor() throws InterruptedException {
-        try {
-            return finished.get();
-        } catch (ExecutionException e) {
-            throw new TraceFailedException("the trace failed: " + e.getCause().getMessage(), e.getCause());
-        }
-    }
-
-    @Override
-    public Optional<ExitStatus> waitFor(Duration timeout) throws InterruptedException {
-        try {
-            return finished.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            return Optional.empty();
-        } catch (ExecutionException e) {
-            throw new TraceFailedException("the trace failed: " + e.getCause().getMessage(), e.getCause());
-        }
-    }
-
-    @Override
-    public boolean isDone() {
-        return finished.isDone();
-    }
-
-    @Override
-    public void kill() {
-        request(new Request.Kill());
-    }
-
-    @Override
-    public void signal(int signal) {
-        if (signal < 1 || signal > HIGHEST_SIGNAL) {
-            throw new ErrnoException(Errno.EINVAL, "kill(" + signal + ")", rootPid);
-        }
-        request(new Request.Signal(signal));
-    }
-
-    @Override
-    public void detach() {
-        if (!attached && mode == TraceMode.SECCOMP) {
-            throw new IllegalStateException("pid " + rootPid + " was spawned with a seccomp filter, which the kernel "
-                    + "keeps: untraced, the syscalls it stops would fail with ENOSYS; spawn with TraceMode.SYSCALL "
-                    + "to detach later");
-        }
-        request(new Request.Detach());
-    }
-
-    /** Something another thread asks the tracer thread to do. */
-    private sealed interface Request {
-        record Kill() implements Request {}
-
-        record Signal(int signal) implements Request {}
-
-        record Detach() implements Request {}
-    }
-
-    private void request(Request request) {
-        if (finished.isDone()) {
-            return;
-        }
-        requests.add(request);
-        if (Thread.currentThread() == tracerThread) {
-            return; // a handler's request: done when the current stop is
-        }
-        // Wake the tracer from waitpid: a signal to one of our threads produces a stop it recognizes and
-        // swallows. The thread may have ended meanwhile; tgkill names its process too, so a stranger is
-        // hit only if both its pid and tid were reused, and SIGURG is ignored by default anyway.
-        for (int tid : liveTids) {
-            if (LibC.tgkill(tgidOf(tid), tid, WAKE_SIGNAL) == 0) {
-                return;
-            }
-        }
-    }
+    // ---- requests from other threads --------------------------------------------------------------
 
     /** Between stops, on the tracer thread: every pid in {@link #processes} is a tracee's, reaped or not. */
     private void serveRequests() {
-        for (Request request = requests.poll(); request != null; request = requests.poll()) {
+        for (LiveSession.Request request = session.nextRequest(); request != null; request = session.nextRequest()) {
             switch (request) {
-                case Request.Kill k -> killAll();
-                case Request.Signal s -> {
+                case LiveSession.Request.Kill k -> killAll();
+                case LiveSession.Request.Signal s -> {
                     if (processes.containsKey(rootPid) && LibC.kill(rootPid, s.signal()) != 0
                             && LibC.errno() != Errno.ESRCH) {
                         LOG.log(System.Logger.Level.WARNING, "cannot send " + Signals.name(s.signal()) + " to pid "
                                 + rootPid + ": " + Errno.name(LibC.errno()));
                     }
                 }
-                case Request.Detach d -> {
+                case LiveSession.Request.Detach d -> {
                     if (!detaching) {
                         beginDetach();
                     }
@@ -1416,106 +971,26 @@ public final class TraceLoop implements TraceSession {
         }
     }
 
-    @Override
-    public TraceMode mode() {
+    // ---- for the session -------------------------------------------------------------------------
+
+    int rootPid() {
+        return rootPid;
+    }
+
+    boolean attached() {
+        return attached;
+    }
+
+    TraceMode mode() {
         return mode;
     }
 
-    @Override
-    public MemoryAccess memoryReads() {
+    MemoryAccess memoryAccess(boolean reads) {
         TraceeMemory m = memory;
-        return m == null ? options.memoryAccess() : m.reads();
+        return m == null ? options.memoryAccess() : reads ? m.reads() : m.writes();
     }
 
-    @Override
-    public MemoryAccess memoryWrites() {
-        TraceeMemory m = memory;
-        return m == null ? options.memoryAccess() : m.writes();
-    }
-
-    @Override
-    public TraceStats stats() {
+    TraceStats stats() {
         return new TraceStats(stops, processCount, threadCount);
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-        kill();
-        try {
-            finished.get();
-        } catch (ExecutionException e) {
-            // Already reported to whoever waited.
-        }
-    }
-
-    // ---- state ----------------------------------------------------------------------------------
-
-    static final class ProcessState {
-        final int pid;
-        AddressSpace space;
-        /**
-         * Descriptors a handler watches, by syscall name; like the filters behind them, inherited by
-         * children and kept across exec.
-         */
-        final Map<String, Set<Integer>> watched = new HashMap<>();
-
-        boolean watches(int fd, String name) {
-            Set<Integer> fds = watched.get(name);
-            return fds != null && fds.contains(fd);
-        }
-
-        boolean watchesAll(int fd, Set<String> names) {
-            return names.stream().allMatch(name -> watches(fd, name));
-        }
-
-        void watch(int fd, Set<String> names) {
-            for (String name : names) {
-                watched.computeIfAbsent(name, k -> new HashSet<>()).add(fd);
-            }
-        }
-        /** Still the spawn trampoline, before its exec of the target: hidden from the handler. */
-        boolean trampoline;
-        /** Handlers' values for this process. */
-        final TraceeLocalValues locals = new TraceeLocalValues();
-
-        ProcessState(int pid, AddressSpace space) {
-            this.pid = pid;
-            this.space = space;
-        }
-    }
-
-    static final class ThreadState {
-        final int tid;
-        final ProcessState process;
-        boolean inSyscall;
-        long syscall = -1;
-        long entryArg0;
-        boolean observeExit;
-        boolean skip;
-        long skipResult;
-        /** In seccomp mode with the old stop order: a syscall-entry stop is due before the exit stop. */
-        boolean extraEntryStop;
-        /** This entry was turned into the scratch mmap; {@link #savedRegisters} hold the original. */
-        boolean injectedScratch;
-        Registers savedRegisters;
-        /** Stopped at an entry until its address space's scratch region is mapped: was it a seccomp stop. */
-        boolean waitingForScratch;
-        /** Pairs of (argument index, original value) the handler replaced at the last entry, or null. */
-        long[] replaced;
-        /** The scratch slot of this thread, or null. */
-        AddressSpace.Slot slot;
-        /**
-         * The strings this thread's slot holds at each string position, as last placed there (null:
-         * unknown). A program opens the same few paths again and again; a string already in place needs
-         * no write, which matters where writes take a ptrace call per word (gVisor).
-         */
-        final byte[][] placed = new byte[2][];
-        /** Handlers' values for this thread. */
-        TraceeLocalValues locals = new TraceeLocalValues();
-
-        ThreadState(int tid, ProcessState process) {
-            this.tid = tid;
-            this.process = process;
-        }
     }
 }

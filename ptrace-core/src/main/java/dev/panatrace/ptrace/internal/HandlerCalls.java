@@ -1,0 +1,111 @@
+package dev.panatrace.ptrace.internal;
+
+import dev.panatrace.ptrace.EntryAction;
+import dev.panatrace.ptrace.ExitStatus;
+import dev.panatrace.ptrace.Stop;
+import dev.panatrace.ptrace.TraceHandler;
+import dev.panatrace.ptrace.TraceeGoneException;
+import dev.panatrace.ptrace.internal.jfr.TraceEvents;
+
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * The loop's calls into the handler, each guarded as {@link TraceHandler} promises: a hook that throws
+ * does not end the trace, its register changes and its answer are dropped, the event proceeds as by
+ * default, and the failure is logged once per hook and syscall. Tracer thread only.
+ */
+final class HandlerCalls {
+    private static final System.Logger LOG = System.getLogger("dev.panatrace.ptrace");
+
+    private final TraceHandler handler;
+    private final StopView view;
+    private final boolean observesStops;
+    private final Set<String> reportedFailures = new HashSet<>();
+
+    HandlerCalls(TraceHandler handler, StopView view) {
+        this.handler = handler;
+        this.view = view;
+        this.observesStops = handler.observesStops();
+    }
+
+    /** Whether the handler subscribed to every stop: then each wanted syscall stops at its exit too. */
+    boolean observesStops() {
+        return observesStops;
+    }
+
+    void stop(Stop stop) {
+        if (observesStops) {
+            call("onStop", () -> handler.onStop(stop));
+        }
+    }
+
+    /** The syscall entry the view shows. */
+    EntryAction entry() {
+        EntryAction[] action = {EntryAction.CONTINUE};
+        Object event = TraceEvents.beginSyscall();
+        boolean completed = call("onSyscallEntry", () -> action[0] = handler.onSyscallEntry(view));
+        if (event != null) {
+            TraceEvents.endSyscall(event, view.name(), view.tid(), true);
+        }
+        if (!completed) {
+            view.discardChanges();
+            return EntryAction.CONTINUE;
+        }
+        return action[0] == null ? EntryAction.CONTINUE : action[0];
+    }
+
+    /** The syscall exit the view shows. */
+    void exit() {
+        Object event = TraceEvents.beginSyscall();
+        boolean completed = call("onSyscallExit", () -> handler.onSyscallExit(view));
+        if (event != null) {
+            TraceEvents.endSyscall(event, view.name(), view.tid(), false);
+        }
+        if (!completed) {
+            view.discardChanges();
+        }
+    }
+
+    /** The signal to deliver instead of {@code signal} to the thread the view shows. */
+    int signal(int signal) {
+        int[] deliver = {signal};
+        if (!call("onSignal", () -> deliver[0] = handler.onSignal(view, signal))) {
+            view.discardChanges();
+            return signal;
+        }
+        return deliver[0];
+    }
+
+    /** The thread the view shows completed an execve. */
+    void exec(int formerTid) {
+        if (!call("onExec", () -> handler.onExec(view, formerTid))) {
+            view.discardChanges();
+        }
+    }
+
+    void newTracee(int parentTid, int tid, int pid) {
+        call("onNewTracee", () -> handler.onNewTracee(parentTid, tid, pid));
+    }
+
+    void ended(int tid, int pid, ExitStatus status) {
+        call("onExit", () -> handler.onExit(tid, pid, status));
+    }
+
+    private boolean call(String hook, Runnable call) {
+        try {
+            call.run();
+            return true;
+        } catch (TraceeGoneException gone) {
+            throw gone;
+        } catch (RuntimeException | LinkageError | AssertionError e) {
+            String syscall = view.active() ? view.name() : "";
+            TraceEvents.error(hook, syscall, e);
+            if (reportedFailures.add(hook + ":" + syscall)) {
+                LOG.log(System.Logger.Level.WARNING, "handler " + hook + (syscall.isEmpty() ? "" : " for " + syscall)
+                        + " threw; proceeding unmodified (reported once)", e);
+            }
+            return false;
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package dev.panatrace.ptrace.internal;
+
+import dev.panatrace.ptrace.Registers;
+
+/** A followed thread, as the trace loop keeps it: where it is in its syscall, and its scratch slot. */
+final class ThreadState {
+    final int tid;
+    final ProcessState process;
+    boolean inSyscall;
+    long syscall = -1;
+    long entryArg0;
+    boolean observeExit;
+    boolean skip;
+    long skipResult;
+    /** In seccomp mode with the old stop order: a syscall-entry stop is due before the exit stop. */
+    boolean extraEntryStop;
+    /** This entry was turned into the scratch mmap; {@link #savedRegisters} hold the original. */
+    boolean injectedScratch;
+    Registers savedRegisters;
+    /** Stopped at an entry until its address space's scratch region is mapped: was it a seccomp stop. */
+    boolean waitingForScratch;
+    /** Pairs of (argument index, original value) the handler replaced at the last entry, or null. */
+    long[] replaced;
+    /** The scratch slot of this thread, or null. */
+    AddressSpace.Slot slot;
+    /**
+     * The strings this thread's slot holds at each string position, as last placed there (null:
+     * unknown). A program opens the same few paths again and again; a string already in place needs
+     * no write, which matters where writes take a ptrace call per word (gVisor).
+     */
+    final byte[][] placed = new byte[2][];
+    /** Handlers' values for this thread. */
+    TraceeLocalValues locals = new TraceeLocalValues();
+
+    ThreadState(int tid, ProcessState process) {
+        this.tid = tid;
+        this.process = process;
+    }
+}
