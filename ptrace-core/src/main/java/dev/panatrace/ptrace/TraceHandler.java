@@ -3,7 +3,9 @@ package dev.panatrace.ptrace;
 /**
  * What a tool does with a tracee's events. Every method has a pass-through default, so a handler
  * overrides only what it cares about. All methods run on the tracer thread, one stop at a time; a
- * slow handler slows the tracee.
+ * slow handler slows the tracee. What a handler keeps per thread, per process, or from a syscall's entry
+ * to its exit belongs in a {@link TraceeLocal}: the engine follows exec hand-overs and drops it when the
+ * thread, process or syscall ends.
  *
  * <p>An exception thrown by a hook does not end the trace: the engine logs it once per hook and
  * syscall, drops the hook's register changes and its answer, and the event proceeds as with the

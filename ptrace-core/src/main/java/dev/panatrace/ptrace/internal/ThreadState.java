@@ -6,14 +6,19 @@ import dev.panatrace.ptrace.Registers;
 final class ThreadState {
     final int tid;
     final ProcessState process;
+    /** Between a syscall's entry and the exit stop the loop asked for. */
     boolean inSyscall;
+    /** The number of the syscall last entered. */
     long syscall = -1;
+    /** Its first argument at entry, which aarch64 overwrites with the result. */
     long entryArg0;
+    /** The handler asked for the exit. */
     boolean observeExit;
+    /** The handler skipped the syscall: the exit sets {@link #skipResult}. */
     boolean skip;
     long skipResult;
     /** In seccomp mode with the old stop order: a syscall-entry stop is due before the exit stop. */
-    boolean extraEntryStop;
+    boolean lateEntryDue;
     /** This entry was turned into the scratch mmap; {@link #savedRegisters} hold the original. */
     boolean injectedScratch;
     Registers savedRegisters;

@@ -34,7 +34,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -84,12 +83,6 @@ public final class TraceLoop {
     private final int execveNumber;
 
     // Owned by the tracer thread.
-    private final Map<Integer, ThreadState> threads = new HashMap<>();
-    private final Map<Integer, ProcessState> processes = new HashMap<>();
-    /** First stops of new tracees whose parent's fork/clone event has not been seen yet. */
-    private final Map<Integer, Integer> earlyFirstStops = new HashMap<>();
-    /** Tracees adopted before any event named them; an event that names one later must not adopt it again. */
-    private final Set<Integer> adoptedUnnamed = new HashSet<>();
     /** Wait results taken during a syscall injection that belong to the main loop. */
     private final ArrayDeque<int[]> replay = new ArrayDeque<>();
     private SyscallInjector injector;
@@ -105,14 +98,9 @@ public final class TraceLoop {
     private boolean detaching;
 
     // Shared with other threads.
-    /**
-     * What other threads asked for, done by the tracer thread between stops: only it reaps tracees, so
-     * only it knows that a pid it signals is still a tracee's and not a stranger's that reused it.
-     */
     private final LiveSession session = new LiveSession(this);
+    private final TraceeRegistry tracees = new TraceeRegistry(session.liveTids);
     private volatile long stops;
-    private volatile long processCount;
-    private volatile long threadCount;
 
     /**
      * How a trace runs. @param mode how syscalls stop @param waitSpin how long to poll before blocking
@@ -244,13 +232,9 @@ public final class TraceLoop {
         if (!trapped.stopped()) {
             throw new TraceFailedException("the spawn trampoline ended while being seized: " + trapped, null);
         }
-        ProcessState proc = new ProcessState(pid, new AddressSpace());
+        ProcessState proc = tracees.addProcess(pid, new AddressSpace());
         proc.trampoline = true;
-        processes.put(pid, proc);
-        ThreadState root = new ThreadState(pid, proc);
-        threads.put(pid, root);
-        processCount = 1;
-        threadCount = 1;
+        ThreadState root = tracees.addThread(pid, proc);
         if (mode == TraceMode.SECCOMP) {
             try {
                 new SeccompInstaller(this, root).install();
@@ -275,15 +259,14 @@ public final class TraceLoop {
     private void runAttached(int pid) {
         attached = true;
         rootPid = pid;
-        ProcessState proc = new ProcessState(pid, new AddressSpace());
-        processes.put(pid, proc);
+        ProcessState proc = tracees.addProcess(pid, new AddressSpace());
         // Threads may be created while we seize: list again until a pass finds nothing new. Threads
         // created by already-seized threads are followed through PTRACE_O_TRACECLONE anyway.
         boolean found = true;
         while (found) {
             found = false;
             for (int tid : listTasks(pid)) {
-                if (threads.containsKey(tid)) {
+                if (tracees.follows(tid)) {
                     continue;
                 }
                 try {
@@ -291,14 +274,12 @@ public final class TraceLoop {
                 } catch (TraceeGoneException gone) {
                     continue;
                 } catch (ErrnoException e) {
-                    if (threads.isEmpty()) {
+                    if (tracees.hasNoThreads()) {
                         throw new TraceFailedException("cannot attach to " + pid + ": " + e.getMessage(), e);
                     }
                     throw e;
                 }
-                ThreadState t = new ThreadState(tid, proc);
-                threads.put(tid, t);
-                session.liveTids.add(tid);
+                tracees.addThread(tid, proc);
                 // Seizing does not stop the thread; an interrupt stop lets us resume it with syscall tracing.
                 try {
                     Ptrace.interrupt(tid);
@@ -308,11 +289,9 @@ public final class TraceLoop {
                 found = true;
             }
         }
-        if (threads.isEmpty()) {
+        if (tracees.hasNoThreads()) {
             throw new TraceFailedException("no such process: " + pid, null);
         }
-        processCount = 1;
-        threadCount = threads.size();
         session.started.complete(pid);
         loop();
     }
@@ -331,7 +310,7 @@ public final class TraceLoop {
     // ---- the loop -------------------------------------------------------------------------------
 
     private void loop() {
-        while (!threads.isEmpty() || !earlyFirstStops.isEmpty()) {
+        while (!tracees.isEmpty()) {
             serveRequests();
             if (!replay.isEmpty()) {
                 int[] held = replay.poll();
@@ -355,7 +334,7 @@ public final class TraceLoop {
     }
 
     private void finish() {
-        session.liveTids.clear();
+        tracees.forgetAll();
         session.started.complete(rootPid); // a trampoline whose exec failed ends without one
         session.finished.complete(detaching ? Optional.empty() : Optional.ofNullable(rootStatus));
     }
@@ -369,21 +348,21 @@ public final class TraceLoop {
     }
 
     private void dispatch(int tid, WaitStatus ws) {
-        ThreadState t = threads.get(tid);
+        ThreadState t = tracees.thread(tid);
         if (t == null) {
             if (ws.stopped()) {
                 // A new tracee's first stop can come before its parent's fork/clone event: keep it
                 // stopped until the event names it.
-                earlyFirstStops.put(tid, ws.raw());
+                tracees.holdEarlyStop(tid, ws.raw());
             } else {
-                earlyFirstStops.remove(tid);
+                tracees.takeEarlyStop(tid);
             }
             return;
         }
         if (!t.process.trampoline) {
             stops++;
         }
-        TraceEvent event = TraceEvent.decode(ws.raw(), t.inSyscall, t.extraEntryStop);
+        TraceEvent event = TraceEvent.decode(ws.raw(), t.inSyscall, t.lateEntryDue);
         if (event instanceof TraceEvent.Ended ended) {
             onThreadEnd(t, ended.status());
             return;
@@ -405,7 +384,7 @@ public final class TraceLoop {
             case TraceEvent.SyscallEntry e -> onEntry(t, false);
             case TraceEvent.SyscallExit e -> onExit(t);
             case TraceEvent.LateEntry e -> {
-                t.extraEntryStop = false;
+                t.lateEntryDue = false;
                 yield Restart.RESUME;
             }
             case TraceEvent.Seccomp e -> onSeccompStop(t);
@@ -502,7 +481,7 @@ public final class TraceLoop {
             t.inSyscall = exitNeeded;
             // Where the seccomp stop comes first, a syscall-entry stop follows it, unless the syscall was
             // skipped: then the kernel (Linux before 4.8, gVisor) goes straight to the exit.
-            t.extraEntryStop = exitNeeded && seccompStopFirst && !t.skip;
+            t.lateEntryDue = exitNeeded && seccompStopFirst && !t.skip;
         }
         return Restart.RESUME;
     }
@@ -536,7 +515,7 @@ public final class TraceLoop {
         if (t.injectedScratch) {
             // Our own mmap, where the handler also wants mmap: let it run to its exit stop.
             t.inSyscall = true;
-            t.extraEntryStop = seccompStopFirst;
+            t.lateEntryDue = seccompStopFirst;
             return Restart.RESUME;
         }
         int data = (int) io.eventMessage(t.tid);
@@ -558,7 +537,7 @@ public final class TraceLoop {
         ScratchMemory.requestRegion(regs, t.process.space, mmapNumber);
         storeRegisters(t);
         t.inSyscall = true;
-        t.extraEntryStop = mode == TraceMode.SECCOMP && seccompStopFirst;
+        t.lateEntryDue = mode == TraceMode.SECCOMP && seccompStopFirst;
     }
 
     private Restart finishScratchMapping(ThreadState t) {
@@ -578,7 +557,7 @@ public final class TraceLoop {
         List<ThreadState> waiting = new ArrayList<>(space.waiters);
         space.waiters.clear();
         for (ThreadState waiter : waiting) {
-            if (threads.get(waiter.tid) == waiter) {
+            if (tracees.thread(waiter.tid) == waiter) {
                 try {
                     restart(waiter, onEntry(waiter, waiter.waitingForScratch));
                 } catch (TraceeGoneException gone) {
@@ -587,6 +566,8 @@ public final class TraceLoop {
             }
         }
     }
+
+    // ---- job control, new tracees, exec, signals, exits ------------------------------------------
 
     private Restart onGroupStop(ThreadState t, int signal) {
         if (t.process.trampoline) {
@@ -623,8 +604,7 @@ public final class TraceLoop {
         });
         // It may be followed already, or have been and ended: adopted before this event, its creator
         // having looked gone.
-        boolean known = adoptedUnnamed.remove(newTid) || threads.containsKey(newTid);
-        if (!known) {
+        if (!tracees.alreadyAdopted(newTid)) {
             adopt(newTid, parent, sameProcess, sharesMemory);
         }
         return Restart.RESUME;
@@ -647,27 +627,22 @@ public final class TraceLoop {
             proc = parent.process;
         } else {
             int pid = parent == null ? ProcStatus.tgidOf(tid) : tid;
-            proc = processes.get(pid);
+            proc = tracees.process(pid);
             if (proc == null) {
                 // A fork copies the scratch region with the rest of memory; CLONE_VM shares it.
                 AddressSpace space = parent == null ? new AddressSpace()
                         : sharesMemory ? parent.process.space : parent.process.space.forkCopy();
-                proc = new ProcessState(pid, space);
+                proc = tracees.addProcess(pid, space);
                 if (parent != null) {
                     for (Map.Entry<String, Set<Integer>> watch : parent.process.watched.entrySet()) {
                         proc.watched.put(watch.getKey(), new HashSet<>(watch.getValue()));
                     }
                 }
-                processes.put(pid, proc);
-                processCount++;
             }
         }
-        ThreadState t = new ThreadState(tid, proc);
-        threads.put(tid, t);
-        session.liveTids.add(tid);
-        threadCount++;
+        ThreadState t = tracees.addThread(tid, proc);
         calls.newTracee(parent == null ? 0 : parent.tid, tid, t.process.pid);
-        Integer early = earlyFirstStops.remove(tid);
+        Integer early = tracees.takeEarlyStop(tid);
         if (early != null) {
             dispatch(tid, new WaitStatus(early));
         }
@@ -676,18 +651,7 @@ public final class TraceLoop {
     private Restart onExec(ThreadState t) {
         int formerTid = (int) io.eventMessage(t.tid);
         if (formerTid != t.tid) {
-            // A non-leader thread exec'd: it now has the leader's tid, the old leader vanished without an
-            // exit report, and the execing thread's syscall state moves with it.
-            ThreadState execing = threads.remove(formerTid);
-            session.liveTids.remove(formerTid);
-            if (execing != null) {
-                t.inSyscall = execing.inSyscall;
-                t.syscall = execing.syscall;
-                t.observeExit = execing.observeExit;
-                t.skip = execing.skip;
-                t.entryArg0 = execing.entryArg0;
-                t.locals = execing.locals;
-            }
+            tracees.execHandOver(t, formerTid);
         }
         t.process.trampoline = false;
         if (t.slot != null) {
@@ -757,14 +721,13 @@ public final class TraceLoop {
             space.mapper = null;
             releaseScratchWaiters(space);
         }
-        threads.remove(t.tid);
-        session.liveTids.remove(t.tid);
+        tracees.removeThread(t);
         calls.stop(status.killedBySignal() ? new Stop.Killed(t.tid, status.signal(), status.coreDumped())
                 : new Stop.Exited(t.tid, status.code()));
         calls.ended(t.tid, t.process.pid, status);
         if (t.tid == t.process.pid) {
             // The leader's exit is reported last in its group: the process is gone.
-            processes.remove(t.process.pid);
+            tracees.removeProcess(t.process.pid);
             memory.forget(t.process.pid);
             if (t.tid == rootPid) {
                 rootStatus = status;
@@ -774,13 +737,8 @@ public final class TraceLoop {
         // A tracee whose creator died before reporting it will never be named by an event: adopt it. One
         // whose creator is still followed waits for the event, which is only late: under load the new
         // tracee's first stop and other tracees' exits can come first.
-        if (!earlyFirstStops.isEmpty()) {
-            for (int orphan : new ArrayList<>(earlyFirstStops.keySet())) {
-                if (!threads.containsKey(orphan) && !processes.containsKey(ProcStatus.creatorOf(orphan))) {
-                    adoptedUnnamed.add(orphan);
-                    adopt(orphan, null, false, false);
-                }
-            }
+        for (int orphan : tracees.orphans()) {
+            adopt(orphan, null, false, false);
         }
     }
 
@@ -788,11 +746,10 @@ public final class TraceLoop {
 
     private void beginDetach() {
         detaching = true;
-        for (ThreadState t : new ArrayList<>(threads.values())) {
+        for (ThreadState t : tracees.threadsNow()) {
             if (t.process.space.waiters.remove(t)) {
                 // Already stopped by us, at a syscall entry: it can go now.
-                threads.remove(t.tid);
-                session.liveTids.remove(t.tid);
+                tracees.removeThread(t);
                 Ptrace.detach(t.tid, 0);
                 continue;
             }
@@ -810,12 +767,11 @@ public final class TraceLoop {
             sig = delivery.signal() == LiveSession.WAKE_SIGNAL && isOurWakeSignal(t.tid) ? 0 : delivery.signal();
         } else if (event instanceof TraceEvent.Created created) {
             int newTid = (int) io.eventMessage(t.tid);
-            if (!threads.containsKey(newTid)) {
+            if (!tracees.follows(newTid)) {
                 adopt(newTid, t, created.event() == Ptrace.EVENT_CLONE && (cloneFlags(t) & CLONE_THREAD) != 0, false);
             }
         }
-        threads.remove(t.tid);
-        session.liveTids.remove(t.tid);
+        tracees.removeThread(t);
         Ptrace.detach(t.tid, sig);
     }
 
@@ -941,13 +897,13 @@ public final class TraceLoop {
 
     // ---- requests from other threads --------------------------------------------------------------
 
-    /** Between stops, on the tracer thread: every pid in {@link #processes} is a tracee's, reaped or not. */
+    /** Between stops, on the tracer thread: every pid in {@link TraceeRegistry#pids()} is a tracee's, reaped or not. */
     private void serveRequests() {
         for (LiveSession.Request request = session.nextRequest(); request != null; request = session.nextRequest()) {
             switch (request) {
                 case LiveSession.Request.Kill k -> killAll();
                 case LiveSession.Request.Signal s -> {
-                    if (processes.containsKey(rootPid) && LibC.kill(rootPid, s.signal()) != 0
+                    if (tracees.followsProcess(rootPid) && LibC.kill(rootPid, s.signal()) != 0
                             && LibC.errno() != Errno.ESRCH) {
                         LOG.log(System.Logger.Level.WARNING, "cannot send " + Signals.name(s.signal()) + " to pid "
                                 + rootPid + ": " + Errno.name(LibC.errno()));
@@ -964,7 +920,7 @@ public final class TraceLoop {
 
     /** Tracer thread only. */
     private void killAll() {
-        for (int pid : processes.keySet()) {
+        for (int pid : tracees.pids()) {
             if (LibC.kill(pid, Signals.SIGKILL) != 0 && LibC.errno() != Errno.ESRCH) {
                 LOG.log(System.Logger.Level.WARNING, "cannot kill pid " + pid + ": " + Errno.name(LibC.errno()));
             }
@@ -991,6 +947,6 @@ public final class TraceLoop {
     }
 
     TraceStats stats() {
-        return new TraceStats(stops, processCount, threadCount);
+        return new TraceStats(stops, tracees.processCount(), tracees.threadCount());
     }
 }
