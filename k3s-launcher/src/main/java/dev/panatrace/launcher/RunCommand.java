@@ -89,6 +89,7 @@ final class RunCommand implements Subcommand {
                 .exitStatus("128+N", "the command was killed by signal N")
                 .exitStatus("2", "usage error, or the profile is unknown, unreadable or has a bad line")
                 .exitStatus("125", "the trace could not be started, failed, or the trace log could not be written")
+                .exitStatus("126", "the command cannot be executed (Permission denied, Is a directory)")
                 .exitStatus("127", "the command was not found");
     }
 
