@@ -78,3 +78,13 @@ panatrace_find_jdk() {
     export JAVA_HOME=$found
     JAVA=$found/bin/java
 }
+
+# Exports MAVEN_OPTS so that Maven, run on the JDK found, prints only what concerns the build: Maven 3.8's
+# Guava calls sun.misc.Unsafe, which JDK 24 and newer warn about (four lines) at every run unless allowed.
+# The option exists from JDK 23 on; an older JVM would refuse to start with it. Call after panatrace_find_jdk.
+panatrace_quiet_maven() {
+    panatrace_jdk_feature "$JAVA_HOME" || return 0
+    if (( REPLY >= 23 )) && [[ ${MAVEN_OPTS:-} != *--sun-misc-unsafe-memory-access* ]]; then
+        export MAVEN_OPTS="${MAVEN_OPTS:+$MAVEN_OPTS }--sun-misc-unsafe-memory-access=allow"
+    fi
+}

@@ -4,7 +4,9 @@
 # trains the AOT cache that the repository's bin/k3s-launcher uses with the building JDK. Run by Maven
 # at `package` (k3s-launcher/pom.xml).
 #
-# Usage: make-dist.sh JDK VERSION BUILD_DIR SHADED_JAR JAR JAR_DIR
+# Usage: make-dist.sh ARCHIVE JDK VERSION BUILD_DIR SHADED_JAR JAR JAR_DIR
+#   ARCHIVE     true to build the archive; false for the repository's AOT cache alone, which is all that
+#               bin/k3s-launcher needs (it builds with -Dpanatrace.distribution=false)
 #   JDK         the JDK (22 or newer) building this; its jlink makes the runtime
 #   BUILD_DIR   k3s-launcher/target; the archive lands there, the unpacked tree in BUILD_DIR/dist
 #   SHADED_JAR  the single jar the repository's bin/k3s-launcher runs
@@ -12,7 +14,7 @@
 #   JAR_DIR     the jars it needs
 set -euo pipefail
 
-jdk=$1 version=$2 build=$3 shaded=$4 jar=$5 jar_dir=$6
+make_archive=$1 jdk=$2 version=$3 build=$4 shaded=$5 jar=$6 jar_dir=$7
 here=$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")
 name=k3s-launcher-$version
 archive=$build/$name-linux-$(uname -m).tar.gz
@@ -39,33 +41,44 @@ feature() {
     "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p'
 }
 
-rm -rf "$build/dist" "$archive"
-mkdir -p "$stage/lib"
-cp -- "$jar" "$jar_dir"/*.jar "$stage/lib/"
-cp -r -- "$here/bin" "$stage/"
-
-# The JDK modules the jars need, as jdeps finds them; jlink adds what those need in turn.
-modules=$("$jdk/bin/jdeps" --ignore-missing-deps --multi-release base --print-module-deps \
-    --module-path "$stage/lib" "$stage"/lib/*.jar)
-"$jdk/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages \
-    --compress zip-6 --generate-cds-archive --output "$stage/runtime" >/dev/null
-
 # Classes, linked, without the training run's method profiles: a JVM replaying those compiles at start-up
 # what only the training needed, about 10 ms of a 120 ms `run -- true` (measured with bin/bench).
 no_profiles=(-XX:+UnlockDiagnosticVMOptions -XX:-AOTRecordTraining)
-if (( $(feature "$stage/runtime/bin/java") >= 25 )); then
-    PANATRACE_JAVA_OPTS="-XX:AOTCacheOutput=$stage/lib/k3s-launcher.aot ${no_profiles[*]}" \
-        train "$stage/lib/k3s-launcher.aot" "$build/dist/training.log" \
-        "$stage/bin/k3s-launcher" || true
+makes_aot_cache=false
+if (( $(feature "$jdk/bin/java") >= 25 )); then
+    makes_aot_cache=true
+else
+    echo "make-dist: Java $(feature "$jdk/bin/java") makes no AOT cache (25 and newer do); start-up is slower" >&2
+fi
+
+if [[ $make_archive == true ]]; then
+    rm -rf "$build/dist" "$archive"
+    mkdir -p "$stage/lib"
+    cp -- "$jar" "$jar_dir"/*.jar "$stage/lib/"
+    cp -r -- "$here/bin" "$stage/"
+
+    # The JDK modules the jars need, as jdeps finds them; jlink adds what those need in turn.
+    modules=$("$jdk/bin/jdeps" --ignore-missing-deps --multi-release base --print-module-deps \
+        --module-path "$stage/lib" "$stage"/lib/*.jar)
+    "$jdk/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages \
+        --compress zip-6 --generate-cds-archive --output "$stage/runtime" >/dev/null
+    if [[ $makes_aot_cache == true ]]; then
+        PANATRACE_JAVA_OPTS="-XX:AOTCacheOutput=$stage/lib/k3s-launcher.aot ${no_profiles[*]}" \
+            train "$stage/lib/k3s-launcher.aot" "$build/dist/training.log" \
+            "$stage/bin/k3s-launcher" || true
+    fi
+fi
+
+if [[ $makes_aot_cache == true ]]; then
     # The repository's script takes the cache only with the JDK named beside it.
     jar_cache=$build/k3s-launcher.aot
     if train "$jar_cache" "$build/training.log" "$jdk/bin/java" --enable-native-access=ALL-UNNAMED \
             "-XX:AOTCacheOutput=$jar_cache" "${no_profiles[@]}" -jar "$shaded"; then
         echo "$jdk" > "$jar_cache.jdk"
     fi
-else
-    echo "make-dist: Java $(feature "$jdk/bin/java") makes no AOT cache (25 and newer do); start-up is slower" >&2
 fi
 
-tar -C "$build/dist" -czf "$archive" "$name"
-echo "make-dist: $archive ($(du -h "$archive" | cut -f1))"
+if [[ $make_archive == true ]]; then
+    tar -C "$build/dist" -czf "$archive" "$name"
+    echo "make-dist: $archive ($(du -h "$archive" | cut -f1))"
+fi

@@ -3,6 +3,8 @@ package dev.panatrace.launcher;
 import dev.panatrace.procsys.FilesystemDisguise;
 import dev.panatrace.procsys.FilesystemType;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -71,8 +73,8 @@ final class FakeFsOptions {
      * The disguise these options ask for, checked as {@link FilesystemDisguise.Builder} checks it.
      *
      * @return empty when neither option is given
-     * @throws UsageException naming the option, for a value without '=', a relative or unnormalized
-     *     PATH, an unsupported FSTYPE or an unprintable VERSION
+     * @throws UsageException naming the option, for a value without '=', a relative, unnormalized or
+     *     missing PATH, an unsupported FSTYPE or an unprintable VERSION
      */
     Optional<Disguise> disguise() {
         if (fakeFilesystems.isEmpty() && fakeUnameRelease == null) {
@@ -93,6 +95,11 @@ final class FakeFsOptions {
                 mounts.put(mountPoint, type);
             } catch (IllegalArgumentException e) {
                 throw new UsageException("--fake-fs: " + e.getMessage());
+            }
+            // Nothing is mounted at a path that does not exist: the option would change nothing, silently.
+            if (!Files.exists(Path.of(mountPoint))) {
+                throw new UsageException("--fake-fs: " + mountPoint + " does not exist, so no mount there can be "
+                        + "shown as " + mounts.get(mountPoint));
             }
         }
         if (fakeUnameRelease != null) {

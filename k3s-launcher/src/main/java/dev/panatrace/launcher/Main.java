@@ -68,8 +68,13 @@ public final class Main {
                 .operands(CommandSyntax.Operands.COMMAND, "COMMAND", "The command to run, then its arguments.",
                         false, rest::add)
                 .exitStatus("0", "success")
-                .exitStatus("2", "usage error, or no JDK 22 or newer found (bin/k3s-launcher)")
-                .exitStatus("125", "the launcher itself failed");
+                .exitStatus("N", "trace, run, server, agent: the command's own exit status")
+                .exitStatus("128+N", "the command was killed by signal N")
+                .exitStatus("1", "sysctl: a key does not exist or a write was refused; doctor: a blocker")
+                .exitStatus("2", "usage error or bad profile; bin/k3s-launcher: no JDK 22 or newer")
+                .exitStatus("125", "the launcher failed: the trace, or bin/k3s-launcher's build")
+                .exitStatus("126", "the command cannot be executed (Permission denied, Is a directory)")
+                .exitStatus("127", "the command was not found");
         COMMANDS.forEach(entry -> top.subcommand(entry.name(), entry.summary()));
         String where = NAME;
         try {

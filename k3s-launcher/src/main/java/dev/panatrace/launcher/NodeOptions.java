@@ -62,6 +62,7 @@ final class NodeOptions {
                 .exitStatus("128+N", "k3s was killed by signal N")
                 .exitStatus("2", "usage error, " + usageErrors)
                 .exitStatus("125", "the trace could not be started or failed")
+                .exitStatus("126", "k3s cannot be executed (Permission denied, Is a directory)")
                 .exitStatus("127", "k3s was not found");
     }
 

@@ -6,6 +6,7 @@ import dev.panatrace.procsys.Missing;
 import dev.panatrace.procsys.ProcSysServer;
 import dev.panatrace.procsys.ProfileException;
 import dev.panatrace.procsys.SysctlTree;
+import dev.panatrace.ptrace.CommandNotExecutableException;
 import dev.panatrace.ptrace.CommandNotFoundException;
 import dev.panatrace.ptrace.ExitStatus;
 import dev.panatrace.ptrace.TraceFailedException;
@@ -187,6 +188,9 @@ final class NodeSupervisor {
                 } catch (CommandNotFoundException e) {
                     say(e.getMessage());
                     return ExitCodes.COMMAND_NOT_FOUND;
+                } catch (CommandNotExecutableException e) {
+                    say(e.getMessage());
+                    return ExitCodes.COMMAND_NOT_EXECUTABLE;
                 } catch (TraceFailedException e) {
                     say("cannot trace " + plan.command().getFirst() + ": " + e.getMessage());
                     return ExitCodes.LAUNCHER_FAILED;

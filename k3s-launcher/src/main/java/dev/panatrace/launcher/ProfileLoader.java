@@ -6,6 +6,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Turns a {@code --profile} value into a profile: a built-in name wins over a file of the same name
@@ -21,6 +22,18 @@ final class ProfileLoader {
         ProfileUnavailable(String message) {
             super(message);
         }
+    }
+
+    /**
+     * The profile a command serves: {@code profile}, or an empty one when it is null, with the
+     * {@code --sysctl} overrides on top.
+     *
+     * @throws ProfileUnavailable when there is no such profile
+     * @throws dev.panatrace.procsys.ProfileException when the file or an override has a bad line
+     */
+    static SysctlProfile load(String profile, List<String> overrides) {
+        SysctlProfile base = profile == null ? SysctlProfile.parse("(no profile)", "") : load(profile);
+        return base.withOverrides(overrides);
     }
 
     /**

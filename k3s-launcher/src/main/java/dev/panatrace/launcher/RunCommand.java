@@ -55,8 +55,8 @@ final class RunCommand implements Subcommand {
                 + "writes are checked as the kernel checks them and kept for every traced process, and nothing is "
                 + "written to the host's /proc/sys. Standard input, output and error are the command's. SIGINT, "
                 + "SIGTERM and SIGHUP sent to the launcher are passed on to the command.")
-                .synopsis("k3s-launcher run [-hV] [--profile=k3s|FILE [--sysctl=KEY=VALUE]... "
-                        + "[--missing=passthrough|enoent] [--report]]")
+                .synopsis("k3s-launcher run [-hV] [--profile=k3s|FILE] [--sysctl=KEY=VALUE]... "
+                        + "[--missing=passthrough|enoent] [--report]")
                 .synopsis("[--bind=HOST:GUEST]... [--fake-fs=PATH=FSTYPE]...")
                 .synopsis("[--fake-uname-release=VERSION] [--mode=seccomp|syscall] [--cpu=N]")
                 .synopsis("[--trace-log=FILE] [--] CMD [ARG...]")
@@ -76,7 +76,7 @@ final class RunCommand implements Subcommand {
                         + "a sysctl.conf file; a built-in's name means the built-in even if a file of that name exists "
                         + "(write ./NAME for the file).", value -> profile = value)
                 .option("--sysctl", "KEY=VALUE", "Sets KEY on top of the profile, as a profile line 'KEY = VALUE' "
-                        + "would. Repeatable.", overrides::add)
+                        + "would; without --profile, on top of an empty profile. Repeatable.", overrides::add)
                 .option("--missing", "passthrough|enoent", "Keys the profile does not serve: passthrough (default) "
                         + "shows the host's value and keeps writes in the profile's tree; enoent makes them not exist.",
                         value -> missing = lowerCaseConstant(Missing.class, "--missing", value))
@@ -89,6 +89,7 @@ final class RunCommand implements Subcommand {
                 .exitStatus("128+N", "the command was killed by signal N")
                 .exitStatus("2", "usage error, or the profile is unknown, unreadable or has a bad line")
                 .exitStatus("125", "the trace could not be started, failed, or the trace log could not be written")
+                .exitStatus("126", "the command cannot be executed (Permission denied, Is a directory)")
                 .exitStatus("127", "the command was not found");
     }
 
@@ -125,9 +126,9 @@ final class RunCommand implements Subcommand {
     private int runWithOptions(PrintWriter err) throws InterruptedException {
         BindMap bindMap = bindMap();
         SysctlTree tree = null;
-        if (profile != null) {
+        if (servesProcSys()) {
             try {
-                tree = SysctlTree.builder().profile(ProfileLoader.load(profile).withOverrides(overrides))
+                tree = SysctlTree.builder().profile(ProfileLoader.load(profile, overrides))
                         .missing(missing == null ? Missing.PASSTHROUGH : missing).build();
             } catch (ProfileException | ProfileLoader.ProfileUnavailable e) {
                 err.println("k3s-launcher " + NAME + ": " + e.getMessage());
@@ -213,8 +214,8 @@ final class RunCommand implements Subcommand {
      * with --profile.
      */
     private BindMap bindMap() {
-        if (profile == null && (!overrides.isEmpty() || missing != null || report)) {
-            throw usageError("--sysctl, --missing and --report need --profile");
+        if (!servesProcSys() && (missing != null || report)) {
+            throw usageError("--missing and --report need --profile or --sysctl");
         }
         BindMap.Builder map = BindMap.builder();
         for (String bind : binds) {
@@ -235,8 +236,8 @@ final class RunCommand implements Subcommand {
                 throw usageError("--bind HOST does not exist: " + host);
             }
             Path guest = Path.of(bind.substring(split + 1)).normalize();
-            if (profile != null && guest.startsWith("/proc/sys")) {
-                throw usageError("--bind GUEST " + guest + " lies in /proc/sys, which --profile serves");
+            if (servesProcSys() && guest.startsWith("/proc/sys")) {
+                throw usageError("--bind GUEST " + guest + " lies in /proc/sys, which --profile or --sysctl serves");
             }
             map.bind(hostPath, guest);
         }
@@ -245,6 +246,11 @@ final class RunCommand implements Subcommand {
         } catch (IllegalArgumentException e) {
             throw usageError("--bind: " + e.getMessage());
         }
+    }
+
+    /** Whether the command gets a virtual /proc/sys: --sysctl without --profile starts from an empty profile. */
+    private boolean servesProcSys() {
+        return profile != null || !overrides.isEmpty();
     }
 
     private static UsageException usageError(String message) {

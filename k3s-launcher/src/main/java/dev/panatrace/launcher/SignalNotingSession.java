@@ -92,7 +92,7 @@ final class SignalNotingSession implements TraceSession {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         session.close();
     }
 }

@@ -5,7 +5,11 @@ import dev.panatrace.procsys.ProfileException;
 import dev.panatrace.procsys.SysctlKey;
 import dev.panatrace.procsys.SysctlProfile;
 import dev.panatrace.procsys.SysctlTree;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -13,24 +17,33 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
- * {@code k3s-launcher sysctl [--profile k3s|FILE] [--sysctl KEY=VALUE]... [-a | KEY...]}: prints what a
- * profile serves as a traced program's /proc/sys, in sysctl(8)'s format {@code name = value}.
+ * {@code k3s-launcher sysctl [--profile k3s|FILE | -p FILE] [--sysctl KEY=VALUE]... [--missing passthrough|enoent]
+ * [-a | [-w] KEY[=VALUE]...]}: prints what a profile serves as a traced program's /proc/sys, in sysctl(8)'s format
+ * {@code name = value}, and checks writes as the traced program's writes would be checked.
  *
  * <p>As sysctl(8) does, it prints dotted names whether a key was given dotted or as a path, prints every
- * key below a directory given as KEY, reports a key that is not served as {@code cannot stat
+ * key below a directory given as KEY, reports a key that does not exist as {@code cannot stat
  * /proc/sys/...: No such file or directory} on standard error after printing the others and exits 1, and
- * takes {@code -n} (values only), {@code -N} (names only) and {@code -e} (ignore keys not served). A
- * wildcard rule prints as its pattern, such as {@code net.ipv4.conf.*.forwarding = 1}; a key it serves
- * prints under its own name. Nothing is written, and the host's /proc/sys is read only for keys whose
- * profile value is {@code ${host}}.
+ * takes {@code -n} (values only), {@code -N} (names only), {@code -e} (ignore keys that do not exist),
+ * {@code -w} and {@code KEY=VALUE} (write) and {@code -p FILE} (load a file). A wildcard rule prints as its
+ * pattern, such as {@code net.ipv4.conf.*.forwarding = 1}; a key it serves prints under its own name.
+ *
+ * <p>What a key shows is what {@code run} with the same options shows a traced program: a key the profile
+ * does not serve shows the host's value under {@code --missing passthrough} (the default, as for run) and
+ * does not exist under {@code enoent}. A write goes to an in-memory tree that later KEYs of the same
+ * command read; nothing is ever written to the host, whose /proc/sys is only read.
  */
 final class SysctlCommand implements Subcommand {
     static final String NAME = "sysctl";
 
-    /** A KEY that is not served, worded as sysctl(8) words it. */
+    /** A KEY that does not exist, worded as sysctl(8) words it. */
     private static final String NOT_SERVED = "No such file or directory";
+
+    /** Where the keys no rule serves come from under --missing passthrough. */
+    private static final Path HOST_PROC_SYS = Path.of("/proc/sys");
 
     /** Keys in the order sysctl(8) walks /proc/sys: component by component, each sorted by name. */
     private static final Comparator<SysctlKey> WALK_ORDER = (a, b) -> {
@@ -45,35 +58,55 @@ final class SysctlCommand implements Subcommand {
         return Integer.compare(left.size(), right.size());
     };
 
-    private String profile = SysctlProfile.K3S;
+    private String profile;
+    /** The file of -p, or null. */
+    private String loaded;
     private final List<String> overrides = new ArrayList<>();
+    private Missing missing = Missing.PASSTHROUGH;
+    private boolean writeOnly;
     private boolean all;
     private boolean valuesOnly;
     private boolean namesOnly;
     private boolean ignoreMissing;
-    private final List<String> keys = new ArrayList<>();
+    /** KEYs to print and KEY=VALUEs to write, in the order given. */
+    private final List<String> operands = new ArrayList<>();
 
     @Override
     public CommandSyntax syntax() {
         return new CommandSyntax("k3s-launcher " + NAME, "Prints what a profile serves as the /proc/sys of traced "
-                + "programs, as sysctl(8) does.\n\nOne 'name = value' per line. KEY is a dotted name such as "
-                + "vm.overcommit_memory or a path such as vm/overcommit_memory; a directory prints every key below "
-                + "it. Wildcard rules print as their pattern: net.ipv4.conf.*.forwarding = 1. Keys the profile does "
-                + "not serve are reported as missing, as traced programs find them.")
+                + "programs, as sysctl(8) does, and checks writes as a traced program's writes are checked.\n\n"
+                + "One 'name = value' per line. KEY is a dotted name such as vm.overcommit_memory or a path such as "
+                + "vm/overcommit_memory; a directory prints every key below it. Wildcard rules print as their "
+                + "pattern: net.ipv4.conf.*.forwarding = 1. A key shows what 'run' with the same options shows: "
+                + "one the profile does not serve shows the host's value, or does not exist with --missing enoent."
+                + "\n\nKEY=VALUE (or -w KEY=VALUE) writes VALUE as a traced program would: a value the key's "
+                + "validator refuses fails with 'Invalid argument', a read-only key with 'permission denied', and "
+                + "a valid one prints 'name = VALUE' and is what later KEYs show. Nothing is ever written to the "
+                + "host.\n\nThe profile is --profile's or -p's; --sysctl alone starts from an empty one; with none "
+                + "of them it is the built-in " + SysctlProfile.K3S + ".")
                 .synopsis("k3s-launcher sysctl [-hV] [-n | -N] [-e] [--profile=k3s|FILE] [--sysctl=KEY=VALUE]... "
-                        + "(-a | KEY...)")
-                .option("--profile", "k3s|FILE", "A built-in profile (" + SysctlProfile.K3S + " by default) or a "
-                        + "sysctl.conf file; a built-in's name means the built-in even if a file of that name exists "
-                        + "(write ./NAME for the file).", value -> profile = value)
+                        + "[--missing=passthrough|enoent] (-a | [-w] KEY[=VALUE]...)")
+                .synopsis("k3s-launcher sysctl [-n | -N] [-e] -p FILE [--sysctl=KEY=VALUE]... "
+                        + "[--missing=passthrough|enoent]")
+                .option("--profile", "k3s|FILE", "A built-in profile or a sysctl.conf file; a built-in's name means "
+                        + "the built-in even if a file of that name exists (write ./NAME for the file).",
+                        value -> profile = value)
+                .option("-p --load", "FILE", "Loads the sysctl.conf FILE as the profile and prints each of its "
+                        + "settings as it is served, as sysctl(8) -p prints what it applies.", value -> loaded = value)
                 .option("--sysctl", "KEY=VALUE", "Sets KEY on top of the profile, as a profile line 'KEY = VALUE' "
                         + "would. Repeatable.", overrides::add)
-                .flag("-a --all", "Prints every key and wildcard rule, sorted.", () -> all = true)
+                .option("--missing", "passthrough|enoent", "Keys the profile does not serve: passthrough (default) "
+                        + "shows the host's value, enoent makes them not exist; as for 'run'.",
+                        value -> missing = RunCommand.lowerCaseConstant(Missing.class, "--missing", value))
+                .flag("-w --write", "Every operand is KEY=VALUE, to write.", () -> writeOnly = true)
+                .flag("-a --all", "Prints every key and wildcard rule the profile serves, sorted.", () -> all = true)
                 .flag("-n --values", "Prints values only.", () -> valuesOnly = true)
                 .flag("-N --names", "Prints names only.", () -> namesOnly = true)
-                .flag("-e --ignore", "Says nothing about KEYs that are not served.", () -> ignoreMissing = true)
-                .operands(CommandSyntax.Operands.MIXED, "KEY", "The keys or directories to print.", false, keys::add)
-                .exitStatus("0", "every KEY was printed")
-                .exitStatus("1", "a KEY is not served or malformed (the others were printed)")
+                .flag("-e --ignore", "Says nothing about KEYs that do not exist.", () -> ignoreMissing = true)
+                .operands(CommandSyntax.Operands.MIXED, "KEY[=VALUE]", "The keys or directories to print, and the "
+                        + "values to write, in order.", false, operands::add)
+                .exitStatus("0", "every KEY was printed and every write accepted")
+                .exitStatus("1", "a KEY does not exist or is malformed, or a write was refused (the others were done)")
                 .exitStatus("2", "usage error, or the profile is unknown, unreadable or has a bad line");
     }
 
@@ -82,14 +115,16 @@ final class SysctlCommand implements Subcommand {
         checkArguments();
         SysctlProfile served;
         try {
-            served = ProfileLoader.load(profile).withOverrides(overrides);
+            String base = loaded != null ? loaded
+                    : profile != null || !overrides.isEmpty() ? profile : SysctlProfile.K3S;
+            served = ProfileLoader.load(base, overrides);
         } catch (ProfileException | ProfileLoader.ProfileUnavailable e) {
             err.println("k3s-launcher " + NAME + ": " + e.getMessage());
             return ExitCodes.USAGE;
         }
-        // ENOENT: a key the profile does not serve is missing for traced programs too.
-        SysctlTree tree = SysctlTree.builder().profile(served).missing(Missing.ENOENT).build();
-        int status = all ? printAll(served, tree, out) : printKeys(tree, out, err);
+        SysctlTree tree = SysctlTree.builder().profile(served).missing(missing).build();
+        int status = loaded != null ? printSettings(served, tree, out, err)
+                : all ? printAll(served, tree, out) : printOperands(tree, out, err);
         out.flush();
         err.flush();
         return status;
@@ -99,16 +134,41 @@ final class SysctlCommand implements Subcommand {
         if (valuesOnly && namesOnly) {
             throw new UsageException("-n and -N exclude each other");
         }
-        if (all == !keys.isEmpty()) {
+        if (loaded != null) {
+            if (profile != null) {
+                throw new UsageException("-p and --profile both name the profile; give one");
+            }
+            if (all || !operands.isEmpty()) {
+                throw new UsageException("-p prints what FILE sets and takes no -a or KEY");
+            }
+            return;
+        }
+        if (all == !operands.isEmpty()) {
             throw new UsageException(all ? "-a takes no KEY" : "give -a or at least one KEY");
         }
-        for (String key : keys) {
-            // sysctl(8) would write such a key; a profile is changed with --sysctl instead.
-            if (key.contains("=")) {
-                throw new UsageException(
-                        "'" + key + "' sets nothing here; to show the profile with it, pass --sysctl " + key);
+        for (String operand : operands) {
+            if (writeOnly && !operand.contains("=")) {
+                throw new UsageException("-w wants KEY=VALUE, got '" + operand + "'");
             }
         }
+    }
+
+    /** Each setting of the profile, with the overrides, in the order they were first given. */
+    private int printSettings(SysctlProfile served, SysctlTree tree, PrintWriter out, PrintWriter err) {
+        int status = 0;
+        for (SysctlProfile.Setting setting : served.settings()) {
+            SysctlKey key = setting.key();
+            Optional<String> value = value(tree, key);
+            if (value.isEmpty() && key.isPattern()) {
+                value = Optional.of(setting.value());
+            }
+            if (value.isPresent()) {
+                print(out, key, value.get());
+            } else {
+                status = Math.max(status, doesNotExist(key, err));
+            }
+        }
+        return status;
     }
 
     /** Every key and pattern, leaving out keys without a value: host keys the host lacks do not exist. */
@@ -125,31 +185,89 @@ final class SysctlCommand implements Subcommand {
         return 0;
     }
 
-    private int printKeys(SysctlTree tree, PrintWriter out, PrintWriter err) {
+    private int printOperands(SysctlTree tree, PrintWriter out, PrintWriter err) {
         int status = 0;
-        for (String text : keys) {
+        for (String operand : operands) {
+            int equals = operand.indexOf('=');
+            String keyText = equals < 0 ? operand : operand.substring(0, equals).strip();
             SysctlKey key;
             try {
-                key = SysctlKey.parse(text);
+                key = SysctlKey.parse(keyText);
             } catch (IllegalArgumentException e) {
                 err.println("k3s-launcher " + NAME + ": " + e.getMessage());
                 status = 1;
                 continue;
             }
-            boolean found = switch (tree.lookup(key.path())) {
-                case KEY -> value(tree, key).map(value -> {
-                    print(out, key, value);
-                    return true;
-                }).orElse(false);
-                case DIRECTORY -> printDirectory(tree, key, out);
-                case HOST, NOT_FOUND -> false;
-            };
-            if (!found && !ignoreMissing) {
-                err.println("k3s-launcher " + NAME + ": cannot stat " + key.procPath() + ": " + NOT_SERVED);
-                status = 1;
-            }
+            int outcome = equals < 0 ? printKey(tree, key, out, err) : write(tree, key, operand.substring(equals + 1), out, err);
+            status = Math.max(status, outcome);
         }
         return status;
+    }
+
+    private int printKey(SysctlTree tree, SysctlKey key, PrintWriter out, PrintWriter err) {
+        boolean found = switch (tree.lookup(key.path())) {
+            case KEY -> printValue(tree, key, out);
+            case DIRECTORY -> printDirectory(tree, key, out);
+            case HOST -> printValue(tree, key, out) || printHostDirectory(tree, key, out);
+            case NOT_FOUND -> false;
+        };
+        return found ? 0 : doesNotExist(key, err);
+    }
+
+    private boolean printValue(SysctlTree tree, SysctlKey key, PrintWriter out) {
+        Optional<String> value = value(tree, key);
+        value.ifPresent(text -> print(out, key, text));
+        return value.isPresent();
+    }
+
+    /** Writes {@code value} as a traced program would and prints it as sysctl(8) prints a write. */
+    private int write(SysctlTree tree, SysctlKey key, String value, PrintWriter out, PrintWriter err) {
+        return switch (tree.write(key.path(), value)) {
+            case OK -> {
+                print(out, key, value);
+                yield 0;
+            }
+            case ENOENT -> doesNotExist(key, err);
+            case EACCES -> refused("permission denied on key \"" + key.name() + "\"", err);
+            case EINVAL -> refused("setting key \"" + key.name() + "\": Invalid argument", err);
+            case EIO -> refused("setting key \"" + key.name() + "\": Input/output error", err);
+        };
+    }
+
+    private static int refused(String message, PrintWriter err) {
+        err.println("k3s-launcher " + NAME + ": " + message);
+        return 1;
+    }
+
+    private int doesNotExist(SysctlKey key, PrintWriter err) {
+        if (ignoreMissing) {
+            return 0;
+        }
+        err.println("k3s-launcher " + NAME + ": cannot stat " + key.procPath() + ": " + NOT_SERVED);
+        return 1;
+    }
+
+    /**
+     * A directory only the host has, as a traced program sees it under {@code --missing passthrough}: every
+     * readable key below it. False if the host has no such directory.
+     */
+    private boolean printHostDirectory(SysctlTree tree, SysctlKey directory, PrintWriter out) {
+        Path root = HOST_PROC_SYS.resolve(directory.path());
+        if (!Files.isDirectory(root)) {
+            return false;
+        }
+        List<SysctlKey> below;
+        try (Stream<Path> files = Files.walk(root)) {
+            below = files.filter(Files::isRegularFile)
+                    .map(file -> new SysctlKey(HOST_PROC_SYS.relativize(file).toString()))
+                    .sorted(WALK_ORDER)
+                    .toList();
+        } catch (IOException | UncheckedIOException e) {
+            return false;
+        }
+        // Write-only keys (vm.compact_memory) have no value to print; sysctl(8) skips them too when listing.
+        below.forEach(key -> value(tree, key).ifPresent(value -> print(out, key, value)));
+        return true;
     }
 
     /**

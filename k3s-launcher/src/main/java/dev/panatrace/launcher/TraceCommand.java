@@ -42,6 +42,7 @@ final class TraceCommand implements Subcommand {
                 .exitStatus("128+N", "the command was killed by signal N")
                 .exitStatus("2", "usage error, or the summary file cannot be created")
                 .exitStatus("125", "the trace could not be started, failed, or the summary could not be written")
+                .exitStatus("126", "the command cannot be executed (Permission denied, Is a directory)")
                 .exitStatus("127", "the command was not found");
     }
 

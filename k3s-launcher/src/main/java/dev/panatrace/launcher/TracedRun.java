@@ -1,5 +1,6 @@
 package dev.panatrace.launcher;
 
+import dev.panatrace.ptrace.CommandNotExecutableException;
 import dev.panatrace.ptrace.CommandNotFoundException;
 import dev.panatrace.ptrace.ExitStatus;
 import dev.panatrace.ptrace.TraceFailedException;
@@ -54,7 +55,8 @@ final class TracedRun {
     /**
      * The command could not be run or traced to its end; the reason is already on standard error.
      *
-     * @param exitCode {@link ExitCodes#COMMAND_NOT_FOUND} or {@link ExitCodes#LAUNCHER_FAILED}
+     * @param exitCode {@link ExitCodes#COMMAND_NOT_FOUND}, {@link ExitCodes#COMMAND_NOT_EXECUTABLE} or
+     *     {@link ExitCodes#LAUNCHER_FAILED}
      */
     record Failed(int exitCode) implements Outcome {}
 
@@ -147,6 +149,10 @@ final class TracedRun {
         if (failure instanceof CommandNotFoundException) {
             err.println("k3s-launcher: " + failure.getMessage());
             return new Failed(ExitCodes.COMMAND_NOT_FOUND);
+        }
+        if (failure instanceof CommandNotExecutableException) {
+            err.println("k3s-launcher: " + failure.getMessage());
+            return new Failed(ExitCodes.COMMAND_NOT_EXECUTABLE);
         }
         err.println("k3s-launcher: cannot trace " + command.getFirst() + ": " + failure.getMessage());
         LOG.log(Level.DEBUG, "spawning " + command + " failed", failure);

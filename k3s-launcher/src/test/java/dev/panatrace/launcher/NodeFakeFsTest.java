@@ -69,7 +69,7 @@ class NodeFakeFsTest {
         k3s.toFile().setExecutable(true);
 
         ProcessResult result = LauncherProcess.run("plan", "--k3s", k3s.toString(), "server", "--fake-fs=/=ext4",
-                "--node-name", "cp", "--fake-uname-release", "6.1.0-sandbox", "--fake-fs", "/var/lib/rancher=xfs");
+                "--node-name", "cp", "--fake-uname-release", "6.1.0-sandbox", "--fake-fs", "/tmp=xfs");
 
         assertEquals(0, result.exitCode(), result.stderr());
         List<String> lines = result.stdout().lines().toList();
@@ -81,7 +81,7 @@ class NodeFakeFsTest {
         int at = lines.indexOf("disguise:");
         assertTrue(at > 0, result.stdout());
         assertEquals(List.of("  mount / shown as ext4 (mount tables, statfs)",
-                "  mount /var/lib/rancher shown as xfs (mount tables, statfs)",
+                "  mount /tmp shown as xfs (mount tables, statfs)",
                 "  kernel release shown as 6.1.0-sandbox (uname)", "workarounds:"), lines.subList(at + 1, at + 5));
     }
 
@@ -107,6 +107,10 @@ class NodeFakeFsTest {
                 Arguments.of(List.of("server", "--k3s", "/bin/true", "--fake-fs", "var=ext4"),
                         "k3s-launcher server: --fake-fs: a mount point must be an absolute normalized path, got "
                                 + "'var' (see 'k3s-launcher server --help')"),
+                Arguments.of(List.of("agent", "--k3s", "/bin/true", "--server", "https://cp:6443", "--token", "t",
+                        "--fake-fs", "/nonexistent=ext4"),
+                        "k3s-launcher agent: --fake-fs: /nonexistent does not exist, so no mount there can be shown "
+                                + "as ext4 (see 'k3s-launcher agent --help')"),
                 Arguments.of(List.of("plan", "--k3s", "/bin/true", "--fake-uname-release", "6.1 sandbox", "server"),
                         "k3s-launcher plan: --fake-uname-release: a release must be 1 to 64 printable ASCII "
                                 + "characters without spaces, got '6.1 sandbox' (see 'k3s-launcher plan --help')"));

@@ -141,6 +141,20 @@ class RunCommandTest {
     }
 
     @Test
+    void aFileThatCannotBeExecutedExits126AsInAShell() throws IOException {
+        Path script = Files.writeString(temp.resolve("script"), "#!/bin/sh\necho ran\n");
+
+        ProcessResult result = LauncherProcess.run("run", "--", script.toString());
+        ProcessResult directory = LauncherProcess.run("run", "--", temp.toString());
+        ProcessResult shell = LauncherProcess.run(new ProcessBuilder("sh", "-c", "\"$0\"", script.toString()), null);
+
+        assertEquals(new ProcessResult(126, "", "k3s-launcher: " + script + ": Permission denied\n"), result);
+        assertEquals(new ProcessResult(126, "", "k3s-launcher: " + temp + ": Is a directory\n"), directory);
+        assertEquals(126, shell.exitCode());
+        assertTrue(shell.stderr().endsWith(script + ": Permission denied\n"), shell.stderr());
+    }
+
+    @Test
     void aMissingHostIsAUsageErrorNamingIt() {
         Path missing = temp.resolve("missing");
         ProcessResult result = LauncherProcess.run("run", "--bind", missing + ":/proc/sys", "--", busybox, "true");

@@ -1,6 +1,7 @@
 package dev.panatrace.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panatrace.ptrace.testing.ProcessResult;
@@ -76,6 +77,18 @@ class RunFakeFsTest {
             assertEquals(2, result.exitCode(), fake + ": " + result.stderr());
             assertTrue(result.stderr().contains("--fake-fs"), result.stderr());
         }
+    }
+
+    @Test
+    void aPathThatDoesNotExistIsAUsageErrorAndNothingRuns() throws IOException {
+        Path marker = temp.resolve("ran");
+
+        ProcessResult result = LauncherProcess.run("run", "--fake-fs", "/nonexistent=ext4", "--", busybox, "touch",
+                marker.toString());
+
+        assertEquals(new ProcessResult(2, "", "k3s-launcher run: --fake-fs: /nonexistent does not exist, so no mount "
+                + "there can be shown as ext4 (see 'k3s-launcher run --help')\n"), result);
+        assertFalse(Files.exists(marker));
     }
 
     private static String rootType() throws IOException {

@@ -9,8 +9,10 @@ import dev.panatrace.ptrace.testing.ProcessResult;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -150,7 +152,8 @@ class SysctlCommandTest {
 
     @Test
     void overridesChangeAndAddKeys() {
-        ProcessResult result = sysctl("--sysctl", "vm.panic_on_oom=1", "--sysctl", "fs.inotify.max_user_watches = 524288",
+        ProcessResult result = sysctl("--profile", "k3s", "--sysctl", "vm.panic_on_oom=1",
+                "--sysctl", "fs.inotify.max_user_watches = 524288",
                 "--sysctl", "net/ipv4/conf/eth0/forwarding=0", "vm", "fs.inotify", "net.ipv4.conf.eth0.forwarding",
                 "net.ipv4.conf.eth1.forwarding");
 
@@ -165,15 +168,17 @@ class SysctlCommandTest {
 
     @Test
     void anOverrideKeyIsListedInItsPlaceByMinusA() {
-        List<String> lines = sysctl("-N", "-a", "--sysctl", "kernel.keys.maxkeys=2000").stdout().lines().toList();
+        List<String> lines = sysctl("-N", "-a", "--profile", "k3s", "--sysctl",
+                "kernel.keys.maxkeys=2000").stdout().lines().toList();
 
         assertEquals(List.of("kernel.keys.maxkeys", "kernel.keys.root_maxbytes"), lines.subList(0, 2));
         assertEquals(K3S_ALL.lines().count() + 1, lines.size());
     }
 
     @Test
-    void aKeyNotServedIsReportedAfterTheOthersArePrinted() {
-        ProcessResult result = sysctl("kernel.panic", "vm.swappiness", "net/ipv4/tcp_syncookies", "vm.panic_on_oom");
+    void underEnoentAKeyNotServedIsReportedAfterTheOthersArePrinted() {
+        ProcessResult result = sysctl("--missing", "enoent", "kernel.panic", "vm.swappiness", "net/ipv4/tcp_syncookies",
+                "vm.panic_on_oom");
 
         assertEquals(new ProcessResult(1, "kernel.panic = 10\nvm.panic_on_oom = 0\n", """
                 k3s-launcher sysctl: cannot stat /proc/sys/vm/swappiness: No such file or directory
@@ -183,7 +188,8 @@ class SysctlCommandTest {
 
     @Test
     void ignoreSaysNothingAboutKeysNotServed() {
-        assertEquals(new ProcessResult(0, "kernel.panic = 10\n", ""), sysctl("-e", "vm.swappiness", "kernel.panic"));
+        assertEquals(new ProcessResult(0, "kernel.panic = 10\n", ""),
+                sysctl("-e", "--missing", "enoent", "vm.swappiness", "kernel.panic"));
     }
 
     @Test
@@ -216,7 +222,7 @@ class SysctlCommandTest {
                 vm.overcommit_memory = 2
                 """, ""), sysctl("--profile", file.toString(), "-a"));
         assertEquals(new ProcessResult(1, "", "k3s-launcher sysctl: cannot stat /proc/sys/kernel/panic: "
-                + "No such file or directory\n"), sysctl("--profile", file.toString(), "kernel.panic"));
+                + "No such file or directory\n"), sysctl("--profile", file.toString(), "--missing", "enoent", "kernel.panic"));
     }
 
     @Test
@@ -227,6 +233,94 @@ class SysctlCommandTest {
 
         assertEquals(new ProcessResult(0, "kernel.ostype = " + ostype + "\nnet.ipv6.conf.*.disable_ipv6 = ${host}\n", ""),
                 sysctl("--profile", file.toString(), "-a"));
+    }
+
+    @Test
+    void aKeyNotServedShowsTheHostsValueAsRunShowsIt() throws IOException {
+        String ostype = hostValue("kernel/ostype");
+        Path file = Files.writeString(temp.resolve("one.conf"), "vm.overcommit_memory = 2\n");
+
+        assertEquals(new ProcessResult(0, "kernel.ostype = " + ostype + "\nvm.overcommit_memory = 2\n", ""),
+                sysctl("--profile", file.toString(), "kernel.ostype", "vm.overcommit_memory"));
+        assertEquals(new ProcessResult(0, "kernel.ostype = " + ostype + "\n", ""), sysctl("kernel.ostype"));
+        assertEquals(new ProcessResult(1, "", "k3s-launcher sysctl: cannot stat /proc/sys/kernel/no_such_key: "
+                + "No such file or directory\n"), sysctl("kernel.no_such_key"));
+    }
+
+    @Test
+    void aDirectoryOnlyTheHostHasListsTheHostsKeys() throws IOException {
+        Path file = Files.writeString(temp.resolve("one.conf"), "vm.overcommit_memory = 2\n");
+        List<String> hostNames;
+        try (Stream<Path> files = Files.list(Path.of("/proc/sys/fs/inotify"))) {
+            hostNames = files.map(name -> "fs.inotify." + name.getFileName()).sorted().toList();
+        }
+
+        ProcessResult result = sysctl("--profile", file.toString(), "-N", "fs.inotify");
+
+        assertEquals(new ProcessResult(0, String.join("\n", hostNames) + "\n", ""), result);
+        assertEquals(1, sysctl("--profile", file.toString(), "--missing", "enoent", "fs.inotify").exitCode());
+    }
+
+    @Test
+    void writesAreCheckedAsATracedProgramsAndPrintedAsSysctlPrintsThem() {
+        ProcessResult result = sysctl("-w", "vm.overcommit_memory=2", "kernel.random.boot_id=x", "vm.overcommit_memory=7",
+                "net.ipv4.conf.eth0.forwarding=0");
+
+        assertEquals(new ProcessResult(1, "vm.overcommit_memory = 2\nnet.ipv4.conf.eth0.forwarding = 0\n", """
+                k3s-launcher sysctl: permission denied on key "kernel.random.boot_id"
+                k3s-launcher sysctl: setting key "vm.overcommit_memory": Invalid argument
+                """), result);
+    }
+
+    @Test
+    void aWriteWithoutMinusWIsSeenByTheKeysAfterIt() {
+        assertEquals(new ProcessResult(0, "vm.panic_on_oom = 0\nvm.panic_on_oom = 2\nvm.panic_on_oom = 2\n", ""),
+                sysctl("vm.panic_on_oom", "vm.panic_on_oom=2", "vm.panic_on_oom"));
+        assertEquals(new ProcessResult(0, "2\n2\n", ""), sysctl("-n", "vm.panic_on_oom=2", "vm.panic_on_oom"));
+    }
+
+    @Test
+    void aWriteToAHostKeyNeverReachesTheHost() throws IOException {
+        String before = hostValue("vm/swappiness");
+        String other = before.equals("17") ? "18" : "17";
+
+        ProcessResult result = LauncherProcess.run("sysctl", "-w", "vm.swappiness=" + other);
+
+        assertEquals(new ProcessResult(0, "vm.swappiness = " + other + "\n", ""), result);
+        assertEquals(before, hostValue("vm/swappiness"));
+        assertEquals(new ProcessResult(1, "", "k3s-launcher sysctl: cannot stat /proc/sys/vm/swappiness: No such file "
+                + "or directory\n"), sysctl("--missing", "enoent", "-w", "vm.swappiness=" + other));
+    }
+
+    @Test
+    void minusPLoadsAFileAndPrintsEachSettingThroughTheLauncherScript() throws IOException {
+        Path file = Files.writeString(temp.resolve("node.conf"), """
+                # as in /etc/sysctl.d
+                vm.overcommit_memory = 1
+                net.ipv4.ping_group_range = 0 2147483647
+                net.ipv6.conf.*.disable_ipv6 = 1
+                -kernel.panic = soon
+                """);
+
+        assertEquals(new ProcessResult(0, """
+                vm.overcommit_memory = 1
+                net.ipv4.ping_group_range = 0\t2147483647
+                net.ipv6.conf.*.disable_ipv6 = 1
+                vm.panic_on_oom = 2
+                """, ""), LauncherProcess.run("sysctl", "-p", file.toString(), "--sysctl", "vm.panic_on_oom=2"));
+        Files.writeString(file, "kernel.panic = soon\n", StandardOpenOption.APPEND);
+        assertEquals(new ProcessResult(2, "", "k3s-launcher sysctl: " + file
+                + ":6: invalid value \"soon\" for kernel.panic: expected an integer\n"),
+                LauncherProcess.run("sysctl", "-p", file.toString()));
+    }
+
+    @Test
+    void sysctlWithoutAProfileStartsFromAnEmptyOne() {
+        String panic = hostValue("kernel/panic");
+
+        assertEquals(new ProcessResult(0, "vm.swappiness = 5\nkernel.panic = " + panic + "\n", ""),
+                sysctl("--sysctl", "vm.swappiness=5", "vm.swappiness", "kernel.panic"));
+        assertEquals(new ProcessResult(0, "vm.swappiness = 5\n", ""), sysctl("--sysctl", "vm.swappiness=5", "-a"));
     }
 
     @Test
@@ -276,8 +370,12 @@ class SysctlCommandTest {
                 Arguments.of(List.of(), "give -a or at least one KEY"),
                 Arguments.of(List.of("-a", "vm"), "-a takes no KEY"),
                 Arguments.of(List.of("-n", "-N", "vm"), "-n and -N exclude each other"),
-                Arguments.of(List.of("vm.panic_on_oom=1"),
-                        "'vm.panic_on_oom=1' sets nothing here; to show the profile with it, pass --sysctl vm.panic_on_oom=1"),
+                Arguments.of(List.of("-w", "vm.panic_on_oom=1", "vm.panic_on_oom"), "-w wants KEY=VALUE, got 'vm.panic_on_oom'"),
+                Arguments.of(List.of("-p", "a.conf", "--profile", "k3s"), "-p and --profile both name the profile; give one"),
+                Arguments.of(List.of("-p", "a.conf", "-a"), "-p prints what FILE sets and takes no -a or KEY"),
+                Arguments.of(List.of("-p", "a.conf", "vm"), "-p prints what FILE sets and takes no -a or KEY"),
+                Arguments.of(List.of("--missing", "maybe", "vm"),
+                        "Invalid value for option '--missing': expected passthrough or enoent, got 'maybe'"),
                 Arguments.of(List.of("--bogus"), "Unknown option: '--bogus'"));
     }
 
@@ -297,6 +395,14 @@ class SysctlCommandTest {
         List<String> full = Stream.concat(Stream.of(SysctlCommand.NAME), Stream.of(args)).toList();
         int status = Main.execute(full, new PrintWriter(out, true), new PrintWriter(err, true));
         return new ProcessResult(status, out.toString(), err.toString());
+    }
+
+    private static String hostValue(String path) {
+        try {
+            return Files.readString(Path.of("/proc/sys", path)).strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The value this JVM's k3s profile computes, as the tree computes it. */

@@ -57,6 +57,17 @@ class UsageTest {
     }
 
     @Test
+    void helpListsEveryExitStatus() {
+        ProcessResult result = LauncherProcess.run("--help");
+
+        assertEquals(0, result.exitCode(), result.stderr());
+        List<String> lines = result.stdout().lines().toList();
+        List<String> statuses = lines.subList(lines.indexOf("Exit status:") + 1, lines.size()).stream()
+                .map(line -> line.strip().split(" ")[0]).toList();
+        assertEquals(List.of("0", "N", "128+N", "1", "2", "125", "126", "127"), statuses, result.stdout());
+    }
+
+    @Test
     void traceHelpDescribesExitStatuses() {
         ProcessResult result = LauncherProcess.run("trace", "--help");
         assertEquals(0, result.exitCode(), result.stderr());

@@ -83,10 +83,11 @@ public interface TraceSession extends AutoCloseable {
     TraceStats stats();
 
     /**
-     * Kills what is still traced and waits for the trace to end.
-     *
-     * @throws InterruptedException if this thread is interrupted while waiting
+     * Kills what is still traced and waits for the trace to end. Like {@code ExecutorService.close()}, it
+     * does not throw {@link InterruptedException} (which try-with-resources would hide behind the block's own
+     * exception): interrupted while waiting, it still waits for the end, which the kill makes prompt, and
+     * returns with the thread's interrupt status set.
      */
     @Override
-    void close() throws InterruptedException;
+    void close();
 }

@@ -219,6 +219,7 @@ public final class Tracer {
          * @param command the command and its arguments
          * @return the running trace
          * @throws CommandNotFoundException if the command is not found
+         * @throws CommandNotExecutableException if the command names a file that cannot be executed
          * @throws TraceFailedException if it cannot be traced
          */
         public TraceSession spawn(List<String> command) {

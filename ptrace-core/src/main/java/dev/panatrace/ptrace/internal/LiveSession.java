@@ -150,13 +150,24 @@ final class LiveSession implements TraceSession {
         return loop.stats();
     }
 
+    /** Kills what is still traced and waits for the end; an interrupt is kept for later, as in ExecutorService. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         kill();
-        try {
-            finished.get();
-        } catch (ExecutionException e) {
-            // Already reported to whoever waited.
+        boolean interrupted = false;
+        while (true) {
+            try {
+                finished.get();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (ExecutionException e) {
+                // Already reported to whoever waited.
+                break;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.panatrace.ptrace.internal;
 
+import dev.panatrace.ptrace.CommandNotExecutableException;
+import dev.panatrace.ptrace.CommandNotFoundException;
 import dev.panatrace.ptrace.ErrnoException;
 import dev.panatrace.ptrace.internal.ffm.PosixSpawn;
 
@@ -33,24 +35,44 @@ public final class Spawner {
 
     /**
      * Resolves {@code command} like execvp: a name with a slash is taken as is, others are searched in
-     * {@code PATH}. Returns null when nothing executable is found.
+     * {@code PATH} for an executable regular file.
+     *
+     * @throws CommandNotFoundException when there is no such file
+     * @throws CommandNotExecutableException when the named file, or the first file of that name found in
+     *     PATH when none there is executable, cannot be executed, as execvp fails with EACCES
      */
     public static Path resolve(String command, Map<String, String> env, Path cwd) {
         if (command.isEmpty()) {
-            return null;
+            throw new CommandNotFoundException(command);
         }
         if (command.contains("/")) {
             Path p = cwd.resolve(command);
-            return Files.isRegularFile(p) && Files.isExecutable(p) ? p : null;
-        }
-        String path = env.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin");
-        for (String dir : path.split(":", -1)) {
-            Path p = cwd.resolve(dir.isEmpty() ? "." : dir).resolve(command);
             if (Files.isRegularFile(p) && Files.isExecutable(p)) {
                 return p;
             }
+            if (Files.isDirectory(p)) {
+                throw new CommandNotExecutableException(command, "Is a directory");
+            }
+            if (Files.exists(p)) {
+                throw new CommandNotExecutableException(command, "Permission denied");
+            }
+            throw new CommandNotFoundException(command);
         }
-        return null;
+        String path = env.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin");
+        boolean foundUnexecutable = false;
+        for (String dir : path.split(":", -1)) {
+            Path p = cwd.resolve(dir.isEmpty() ? "." : dir).resolve(command);
+            if (Files.isRegularFile(p)) {
+                if (Files.isExecutable(p)) {
+                    return p;
+                }
+                foundUnexecutable = true;
+            }
+        }
+        if (foundUnexecutable) {
+            throw new CommandNotExecutableException(command, "Permission denied");
+        }
+        throw new CommandNotFoundException(command);
     }
 
     /**

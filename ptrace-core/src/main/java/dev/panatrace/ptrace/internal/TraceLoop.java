@@ -1,7 +1,6 @@
 package dev.panatrace.ptrace.internal;
 
 import dev.panatrace.ptrace.Arch;
-import dev.panatrace.ptrace.CommandNotFoundException;
 import dev.panatrace.ptrace.EntryAction;
 import dev.panatrace.ptrace.Errno;
 import dev.panatrace.ptrace.ErrnoException;
@@ -130,9 +129,6 @@ public final class TraceLoop {
     public static TraceSession spawn(TraceHandler handler, Options options, List<String> command,
                                      Map<String, String> env, Path cwd, Spawner.Redirects redirects) {
         Path target = Spawner.resolve(command.get(0), env, cwd);
-        if (target == null) {
-            throw new CommandNotFoundException(command.get(0));
-        }
         TraceLoop loop = new TraceLoop(handler, options);
         loop.start(() -> loop.runSpawned(target, command.subList(1, command.size()), env, cwd, redirects));
         return loop.session;

@@ -1,7 +1,10 @@
 package dev.panatrace.ptrace.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.panatrace.ptrace.CommandNotExecutableException;
+import dev.panatrace.ptrace.CommandNotFoundException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +33,19 @@ class SpawnerResolveTest {
         String path = first + ":" + second + ":" + third;
 
         assertEquals(Optional.of(runnable), resolve("tool", path, temp));
-        assertEquals(Optional.empty(), resolve("tool", first + ":" + second, temp));
+        // execvp fails with EACCES when it found the name but nothing it could run: a shell says 126.
+        assertEquals("tool: Permission denied", notExecutable("tool", first + ":" + second, temp));
+        assertEquals(Optional.empty(), resolve("tool", first.toString(), temp));
+    }
+
+    @Test
+    void aNamedFileThatCannotRunIsNotExecutableRatherThanMissing() throws IOException {
+        file(temp.resolve("data"), "rw-r--r--");
+        Files.createDirectory(temp.resolve("dir"));
+
+        assertEquals("./data: Permission denied", notExecutable("./data", "", temp));
+        assertEquals("./dir: Is a directory", notExecutable("./dir", "", temp));
+        assertEquals(Optional.empty(), resolve("./nothing", "", temp));
     }
 
     @Test
@@ -52,8 +67,19 @@ class SpawnerResolveTest {
         assertEquals(Optional.empty(), resolve("", temp.resolve("bin").toString(), temp));
     }
 
+    /** The file found, or empty when the command is not found. */
     private static Optional<Path> resolve(String name, String path, Path directory) {
-        return Optional.ofNullable(Spawner.resolve(name, Map.of("PATH", path), directory));
+        try {
+            return Optional.of(Spawner.resolve(name, Map.of("PATH", path), directory));
+        } catch (CommandNotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The message of the failure for a file found that cannot be executed. */
+    private static String notExecutable(String name, String path, Path directory) {
+        return assertThrows(CommandNotExecutableException.class,
+                () -> Spawner.resolve(name, Map.of("PATH", path), directory)).getMessage();
     }
 
     private static Path file(Path path, String permissions) throws IOException {
