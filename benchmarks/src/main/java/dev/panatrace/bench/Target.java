@@ -20,6 +20,11 @@ public record Target(String workload, String text, String numeratorTool, String 
     /** The targets of the benchmarks issue. */
     public static List<Target> issueTargets() {
         List<Target> targets = workloadTargets(List.of("W1", "W4"));
+        // The limit: the reference tracer makes the engine's syscalls per stop, pinned to one CPU (issue 14).
+        for (String w : List.of("W1", "W3")) {
+            targets.add(new Target(w, w + " engine-seccomp within 1.5x reference-pinned", Tool.REFERENCE_PINNED.label(),
+                    "engine-seccomp", 1 / 1.5));
+        }
         targets.add(new Target(MacroHarness.STARTUP, "`k3s-launcher run -- true` within 5x `java -version`",
                 MacroHarness.JAVA_VERSION, MacroHarness.LAUNCHER_RUN, 1 / 5.0));
         return targets;
