@@ -17,6 +17,7 @@ import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
@@ -34,6 +35,10 @@ import org.jfree.data.xy.XYSeriesCollection;
  * @param points one per thread count, in the order run
  */
 public record ThreadSweep(String commit, String machine, List<Point> points) {
+    /** Colours that stay apart on white: JFreeChart's defaults include a pale yellow. */
+    private static final Color[] LINE_COLOURS = {new Color(0xd62728), new Color(0x1f77b4), new Color(0x2ca02c),
+            new Color(0xff7f0e), new Color(0x9467bd), new Color(0x8c564b)};
+
     /**
      * W3 at one thread count.
      *
@@ -134,22 +139,14 @@ public record ThreadSweep(String commit, String machine, List<Point> points) {
         return md.toString();
     }
 
-    /** Draws cost per intercepted syscall against threads, one line per traced tool, both axes logarithmic. */
+    /** Draws cost per intercepted syscall against threads, one line per traced tool, threads on a log scale. */
     void writePng(Path png) throws IOException {
         System.setProperty("java.awt.headless", "true");
         XYSeriesCollection lines = new XYSeriesCollection();
-        double smallest = Double.MAX_VALUE;
-        double largest = 0;
         for (String tool : tools()) {
             XYSeries series = new XYSeries(tool);
             for (Point p : points) {
-                OptionalDouble cost = p.microsecondsPerSyscall(tool);
-                // A log axis has no place for a cost at or below zero (a tool as fast as native, within noise).
-                if (cost.isPresent() && cost.getAsDouble() > 0) {
-                    series.add(p.threads(), cost.getAsDouble());
-                    smallest = Math.min(smallest, cost.getAsDouble());
-                    largest = Math.max(largest, cost.getAsDouble());
-                }
+                p.microsecondsPerSyscall(tool).ifPresent(cost -> series.add(p.threads(), cost));
             }
             if (!series.isEmpty()) {
                 lines.addSeries(series);
@@ -157,30 +154,26 @@ public record ThreadSweep(String commit, String machine, List<Point> points) {
         }
         JFreeChart chart = ChartFactory.createXYLineChart(
                 "panatrace W3: cost per intercepted syscall against tracee threads (lower is better)",
-                "tracee threads (log scale)", "µs per intercepted syscall (log scale)", lines,
-                PlotOrientation.VERTICAL, true, false, false);
+                "tracee threads (log scale)", "µs per intercepted syscall", lines, PlotOrientation.VERTICAL,
+                true, false, false);
         chart.setBackgroundPaint(Color.WHITE);
         XYPlot plot = chart.getXYPlot();
         plot.setBackgroundPaint(Color.WHITE);
         plot.setRangeGridlinePaint(Color.GRAY);
         plot.setDomainGridlinePaint(Color.GRAY);
-        DecimalFormat plain = new DecimalFormat("0.##", DecimalFormatSymbols.getInstance(Locale.ROOT));
         LogAxis threads = new LogAxis("tracee threads (log scale)");
         threads.setBase(2);
-        threads.setTickUnit(new NumberTickUnit(2));
-        threads.setNumberFormatOverride(plain);
+        // One tick per power of two, labelled as a plain count.
+        threads.setTickUnit(new NumberTickUnit(1));
+        threads.setNumberFormatOverride(new DecimalFormat("0", DecimalFormatSymbols.getInstance(Locale.ROOT)));
         plot.setDomainAxis(threads);
-        LogAxis cost = new LogAxis("µs per intercepted syscall (log scale)");
-        cost.setNumberFormatOverride(plain);
-        cost.setMinorTickCount(9);
-        cost.setMinorTickMarksVisible(true);
-        if (largest > 0) {
-            cost.setRange(Math.pow(10, Math.floor(Math.log10(smallest))), Math.pow(10, Math.ceil(Math.log10(largest * 1.2))));
-        }
+        NumberAxis cost = new NumberAxis("µs per intercepted syscall");
+        cost.setAutoRangeIncludesZero(true);
         plot.setRangeAxis(cost);
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
         for (int i = 0; i < lines.getSeriesCount(); i++) {
             renderer.setSeriesStroke(i, new BasicStroke(2f));
+            renderer.setSeriesPaint(i, LINE_COLOURS[i % LINE_COLOURS.length]);
         }
         plot.setRenderer(renderer);
         ChartUtils.saveChartAsPNG(png.toFile(), chart, 1100, 600);
