@@ -34,10 +34,12 @@ workload=()
 choose_workload() {
     case $1 in
         W1:*) local n=${1#W1:}
-              workload=(/bin/busybox sh -c "i=0; while [ \$i -lt $n ]; do read v < /proc/sys/kernel/ostype; i=\$((i+1)); done; echo \"\$v\"") ;;
+              workload=(/bin/busybox sh -c "i=0; while [ \$i -lt $n ]; do read v < /proc/sys/kernel/ostype;
+                  i=\$((i+1)); done; echo \"\$v\"") ;;
         W3:*) local t=${1#W3:}
               workload=("$w3" -threads "$t" -iterations $((16000 / t)) -plain 8
-                  -expect '/proc/sys/kernel/ostype=PanatraceOS\n' -expect '/proc/sys/kernel/osrelease=0.0.0-panatrace-bench\n') ;;
+                  -expect '/proc/sys/kernel/ostype=PanatraceOS\n'
+                  -expect '/proc/sys/kernel/osrelease=0.0.0-panatrace-bench\n') ;;
         *) echo "unknown workload '$1' (W1:OPENS or W3:THREADS)" >&2; exit 2 ;;
     esac
 }

@@ -37,5 +37,6 @@ echo "thread|cpu ms|voluntary|involuntary|migrations|runqueue wait ms|wait per s
 awk -F'|' '{last[$1] = $0} END {for (t in last) print last[t]}' "$snapshots" \
     | awk -F'|' '$2 ~ /^w3$/ {n++; c += $3; v += $4; i += $5; m += $6; w += $7; s += $8; next}
                  $3 >= 5 {printf "%s|%.0f|%d|%d|%d|%.0f|%.1f\n", $2, $3, $4, $5, $6, $7 / 1e6, $8 ? $7 / $8 / 1e3 : 0}
-                 END {if (n) printf "w3 (%d threads seen)|%.0f|%d|%d|%d|%.0f|%.1f\n", n, c, v, i, m, w / 1e6, s ? w / s / 1e3 : 0}' \
+                 END {if (n) printf "w3 (%d threads seen)|%.0f|%d|%d|%d|%.0f|%.1f\n", n, c, v, i, m, w / 1e6,
+                                     s ? w / s / 1e3 : 0}' \
     | sort -t'|' -k2 -n -r

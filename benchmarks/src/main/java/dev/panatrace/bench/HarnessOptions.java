@@ -31,8 +31,9 @@ public record HarnessOptions(boolean quick, boolean gvisor, boolean inSandbox, P
     /** Every workload, in the order they run. */
     public static final List<String> ALL_WORKLOADS = List.of("W1", "W2", "W3", "W4");
 
-    /** The thread counts of a {@code --threads} sweep, and of a quick one. */
+    /** The thread counts of a {@code --threads} sweep. */
     public static final List<Integer> SWEEP_THREADS = List.of(1, 4, 16, 64, 256);
+    /** The thread counts of a {@code --threads --quick} sweep. */
     public static final List<Integer> QUICK_SWEEP_THREADS = List.of(1, 4, 16);
 
     /** The tools a sweep uses unless told otherwise: those that finish 256 threads in seconds. */

@@ -7,9 +7,9 @@
  *
  *   reference-tracer [--pin] [--stats FILE] --bind HOST:GUEST -- COMMAND [ARG]...
  *
- * --pin puts the tracer and, inherited, every tracee on one CPU: the first it may run on. --stats writes one line of counters when
- * the command has ended. Exit status: the command's, 128+N when signal N killed it, 2 on a usage error,
- * 125 when the trace failed. x86_64 only.
+ * --pin puts the tracer and, inherited, every tracee on one CPU: the first it may run on. --stats writes
+ * one line of counters when the command has ended. Exit status: the command's, 128+N when signal N killed
+ * it, 2 on a usage error, 125 when the trace failed. x86_64 only.
  *
  * What it leaves out, since the benchmark workloads never need it: relative paths (the engine resolves
  * them against /proc/TID/cwd), lexical normalization of `..` and `//`, openat2's RESOLVE_BENEATH, and
