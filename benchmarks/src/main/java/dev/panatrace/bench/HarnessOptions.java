@@ -20,14 +20,25 @@ import java.util.List;
  * @param warmups unmeasured runs per tool and workload before the measured ones
  * @param timeoutSeconds a run taking longer is killed and recorded as a lower bound
  * @param startup whether to measure the launcher's start-up line
+ * @param threadCounts for a {@code --threads} sweep, the W3 thread counts to run, in that order (the sweep then
+ *     replaces W1 to W4); empty otherwise
  * @param repo the repository root
  * @param help whether only the usage was asked for
  */
 public record HarnessOptions(boolean quick, boolean gvisor, boolean inSandbox, Path out, List<String> workloads,
-                             List<Tool> tools, int runs, int warmups, int timeoutSeconds, boolean startup, Path repo,
-                             boolean help) {
+                             List<Tool> tools, int runs, int warmups, int timeoutSeconds, boolean startup,
+                             List<Integer> threadCounts, Path repo, boolean help) {
     /** Every workload, in the order they run. */
     public static final List<String> ALL_WORKLOADS = List.of("W1", "W2", "W3", "W4");
+
+    /** The thread counts of a {@code --threads} sweep. */
+    public static final List<Integer> SWEEP_THREADS = List.of(1, 4, 16, 64, 256);
+    /** The thread counts of a {@code --threads --quick} sweep. */
+    public static final List<Integer> QUICK_SWEEP_THREADS = List.of(1, 4, 16);
+
+    /** The tools a sweep uses unless told otherwise: those that finish 256 threads in seconds. */
+    public static final List<Tool> SWEEP_TOOLS = List.of(Tool.NATIVE, Tool.ENGINE_SECCOMP, Tool.STRACE_SECCOMP,
+            Tool.REFERENCE, Tool.REFERENCE_PINNED);
 
     /** The tools a gVisor run uses unless told otherwise: engine-syscall stops at every syscall, far too slow there. */
     public static final List<Tool> GVISOR_TOOLS = List.of(Tool.NATIVE, Tool.ENGINE_SECCOMP, Tool.STRACE_SECCOMP,
@@ -37,6 +48,7 @@ public record HarnessOptions(boolean quick, boolean gvisor, boolean inSandbox, P
     public static final String USAGE = """
             usage: bin/bench [--quick] [--gvisor] [--out DIR] [--workloads W1,W2,W3,W4] [--tools TOOL,...]
                              [--runs N] [--warmups N] [--timeout-s S] [--no-startup | --startup-only]
+                   bin/bench --threads [--thread-counts N,N,...] [--quick] [--tools ...] [--runs N] [--out DIR]
               --quick       small workloads and 2 measured runs (default out: benchmarks/target/bench-quick)
               --gvisor      every run inside one gVisor sandbox (runsc do, as root), at gVisor's sizes, into
                             gvisor.json, gvisor.md and gvisor.png; no start-up line (default tools: native,
@@ -44,13 +56,19 @@ public record HarnessOptions(boolean quick, boolean gvisor, boolean inSandbox, P
                             benchmarks/target/bench-gvisor-quick)
               --out DIR     where latest.json, latest.md and latest.png go (default: benchmarks/results)
               --workloads   which workloads to run (default: all)
-              --tools       native, engine-seccomp, engine-syscall, strace-seccomp, proot (default: all;
-                            a peer that is not installed is skipped with a message)
+              --tools       native, engine-seccomp, engine-syscall, strace-seccomp, proot, reference,
+                            reference-pinned (default: all; a tool that cannot run here is skipped with a
+                            message; the reference tracer is compiled with gcc)
               --runs N      measured runs per tool and workload (default 5, --quick 2)
               --warmups N   unmeasured runs before them (default 1)
               --timeout-s S a run over S seconds is killed and recorded as a lower bound (default 60)
               --no-startup  skip the launcher start-up line
               --startup-only  only the start-up line (default out: benchmarks/target/bench-startup)
+              --threads     instead of W1-W4: W3 at 1, 4, 16, 64 and 256 threads, the same opens in all, as
+                            cost per intercepted syscall against threads into threads.json, threads.md and
+                            threads.png (default tools: native, engine-seccomp, strace-seccomp, reference,
+                            reference-pinned; --quick: 1, 4 and 16 threads)
+              --thread-counts N,N,...  the sweep's thread counts
             """;
 
     /** The hidden option that marks the harness started inside the sandbox by a --gvisor run. */
@@ -74,6 +92,8 @@ public record HarnessOptions(boolean quick, boolean gvisor, boolean inSandbox, P
         int timeout = 60;
         boolean startup = true;
         boolean startupOnly = false;
+        boolean sweep = false;
+        List<Integer> threadCounts = null;
         boolean help = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -86,6 +106,8 @@ public record HarnessOptions(boolean quick, boolean gvisor, boolean inSandbox, P
                     workloads = List.of();
                     startupOnly = true;
                 }
+                case "--threads" -> sweep = true;
+                case "--thread-counts" -> threadCounts = threadCounts(value(args, ++i, arg));
                 case "-h", "--help" -> help = true;
                 case "--out" -> out = Path.of(value(args, ++i, arg)).toAbsolutePath();
                 case "--workloads" -> workloads = workloads(value(args, ++i, arg));
@@ -99,6 +121,13 @@ public record HarnessOptions(boolean quick, boolean gvisor, boolean inSandbox, P
         if (gvisor && startupOnly) {
             throw new IllegalArgumentException("--gvisor has no start-up line: --startup-only runs on the host only");
         }
+        if (threadCounts != null && !sweep) {
+            throw new IllegalArgumentException("--thread-counts is for a --threads sweep");
+        }
+        if (sweep && (gvisor || startupOnly)) {
+            throw new IllegalArgumentException("--threads runs on the host and replaces the workloads and start-up line: "
+                    + "not with " + (gvisor ? "--gvisor" : "--startup-only"));
+        }
         if (inSandbox && !gvisor) {
             throw new IllegalArgumentException(IN_SANDBOX + " is only for the harness that --gvisor starts");
         }
@@ -108,13 +137,20 @@ public record HarnessOptions(boolean quick, boolean gvisor, boolean inSandbox, P
                     : quick ? "benchmarks/target/bench-quick" : "benchmarks/results");
         }
         if (tools == null) {
-            tools = gvisor ? GVISOR_TOOLS : List.of(Tool.values());
+            tools = gvisor ? GVISOR_TOOLS : sweep ? SWEEP_TOOLS : List.of(Tool.values());
+        }
+        if (sweep) {
+            workloads = List.of();
+            startup = false;
+            if (threadCounts == null) {
+                threadCounts = quick ? QUICK_SWEEP_THREADS : SWEEP_THREADS;
+            }
         }
         if (runs == null) {
             runs = quick ? 2 : gvisor ? 3 : 5;
         }
         return new HarnessOptions(quick, gvisor, inSandbox, out, workloads, tools, runs, warmups, timeout,
-                startup && !gvisor, repo, help);
+                startup && !gvisor, sweep ? threadCounts : List.of(), repo, help);
     }
 
     /** The targets the results are held to: the issue's, or inside gVisor those that apply there. */
@@ -147,6 +183,14 @@ public record HarnessOptions(boolean quick, boolean gvisor, boolean inSandbox, P
             chosen.add(name);
         }
         return List.copyOf(chosen);
+    }
+
+    private static List<Integer> threadCounts(String list) {
+        List<Integer> counts = new ArrayList<>();
+        for (String count : list.split(",", -1)) {
+            counts.add(count(count, "--thread-counts", 1));
+        }
+        return List.copyOf(counts);
     }
 
     private static String value(String[] args, int index, String option) {

@@ -63,7 +63,12 @@ public final class MacroHarness {
             return;
         }
         try {
-            Results results = new MacroHarness(options, StatusLine.onStandardError(System.err)).run();
+            MacroHarness harness = new MacroHarness(options, StatusLine.onStandardError(System.err));
+            if (!options.threadCounts().isEmpty()) {
+                System.out.print(harness.sweepThreads().markdown());
+                return;
+            }
+            Results results = harness.run();
             // Inside a --gvisor run's sandbox the results go to the harness outside, which writes the files.
             System.out.print(options.inSandbox() ? ResultsJson.write(results)
                     : ResultsMarkdown.render(results, options.targets()));
@@ -87,15 +92,7 @@ public final class MacroHarness {
             write(results);
             return results;
         }
-        List<Tool> tools = new ArrayList<>();
-        for (Tool tool : options.tools()) {
-            Optional<String> missing = tool.unavailableReason();
-            if (missing.isPresent()) {
-                log.println("bench: skipping " + tool.label() + ": " + missing.get());
-            } else {
-                tools.add(tool);
-            }
-        }
+        List<Tool> tools = availableTools();
         Path busybox = Executables.busybox().orElseThrow(() -> new IllegalStateException(
                 "busybox is not installed (Debian package busybox-static)"));
         Path w3 = options.workloads().contains("W3") ? GoPrograms.build(options.repo(), "w3") : null;
@@ -109,10 +106,7 @@ public final class MacroHarness {
 
         Path scratch = Files.createTempDirectory("panatrace-bench-");
         try {
-            Path host = scratch.resolve("host-proc-sys");
-            Workloads.writeHostDirectory(host, keys);
-            Path work = Files.createDirectory(scratch.resolve("work"));
-            ToolRunner runner = new ToolRunner(work, host, Duration.ofSeconds(options.timeoutSeconds()));
+            ToolRunner runner = runner(scratch, keys, tools);
             List<Results.WorkloadResult> measured = new ArrayList<>();
             try (HarnessProgress progress = new HarnessProgress(log, System::nanoTime)) {
                 int rounds = options.warmups() + options.runs();
@@ -139,6 +133,73 @@ public final class MacroHarness {
         } finally {
             deleteTree(scratch);
         }
+    }
+
+    /**
+     * Runs W3 at each of {@code --thread-counts}, with as many opens in all at every count, under every available
+     * chosen tool, and writes threads.json, threads.md and threads.png.
+     *
+     * @throws ToolRunner.WorkloadFailedException if a run exits non-zero or prints the wrong output
+     * @throws IllegalStateException if the Go toolchain is missing
+     */
+    public ThreadSweep sweepThreads() throws IOException, InterruptedException {
+        List<Tool> tools = availableTools();
+        Path w3 = GoPrograms.build(options.repo(), "w3");
+        Workloads.Sizes sizes = options.quick() ? Workloads.Sizes.QUICK : Workloads.Sizes.FULL;
+        int threadIterations = sizes.w3Threads() * sizes.w3Iterations();
+        String machine = MachineDescription.describe();
+        Path scratch = Files.createTempDirectory("panatrace-bench-");
+        try {
+            ToolRunner runner = runner(scratch, Workloads.Keys.LINUX, tools);
+            List<ThreadSweep.Point> points = new ArrayList<>();
+            try (HarnessProgress progress = new HarnessProgress(log, System::nanoTime)) {
+                progress.plan(options.threadCounts().size() * tools.size() * (options.warmups() + options.runs()));
+                for (int threads : options.threadCounts()) {
+                    int iterations = Math.max(1, threadIterations / threads);
+                    Workload workload = Workloads.w3(w3, threads, iterations, sizes.w3Plain(), Workloads.Keys.LINUX);
+                    Map<String, TimedRun> runs = new LinkedHashMap<>();
+                    for (Tool tool : tools) {
+                        runs.put(tool.label(), () -> runner.run(tool, workload));
+                    }
+                    points.add(new ThreadSweep.Point(threads, iterations, ThreadSweep.intercepted(threads, iterations),
+                            roundRobin("W3 x" + threads, runs, progress)));
+                }
+            }
+            ThreadSweep sweep = new ThreadSweep(MachineDescription.commit(options.repo()), machine, List.copyOf(points));
+            Path out = options.out();
+            Files.createDirectories(out);
+            Files.writeString(out.resolve("threads.json"), sweep.json());
+            Files.writeString(out.resolve("threads.md"), sweep.markdown());
+            sweep.writePng(out.resolve("threads.png"));
+            log.println("bench: wrote " + out.resolve("threads.json") + ", threads.md and threads.png");
+            return sweep;
+        } finally {
+            deleteTree(scratch);
+        }
+    }
+
+    /** The chosen tools that can run here; the others are reported and left out. */
+    private List<Tool> availableTools() {
+        List<Tool> tools = new ArrayList<>();
+        for (Tool tool : options.tools()) {
+            Optional<String> missing = tool.unavailableReason();
+            if (missing.isPresent()) {
+                log.println("bench: skipping " + tool.label() + ": " + missing.get());
+            } else {
+                tools.add(tool);
+            }
+        }
+        return tools;
+    }
+
+    /** A runner whose runs start in {@code scratch}/work, with the keys' host directory in {@code scratch}. */
+    private ToolRunner runner(Path scratch, Workloads.Keys keys, List<Tool> tools) throws IOException, InterruptedException {
+        Path host = scratch.resolve("host-proc-sys");
+        Workloads.writeHostDirectory(host, keys);
+        Path work = Files.createDirectory(scratch.resolve("work"));
+        Optional<Path> reference = tools.stream().anyMatch(Tool::isReference)
+                ? Optional.of(ReferenceTracer.build(options.repo())) : Optional.empty();
+        return new ToolRunner(work, host, Duration.ofSeconds(options.timeoutSeconds()), reference);
     }
 
     /** One timed run of one tool. */
@@ -172,7 +233,7 @@ public final class MacroHarness {
                 lastTimes.put(label, Duration.ofNanos((long) (m.wallSeconds() * 1e9)));
                 progress.println(String.format(Locale.ROOT, "bench: %s %-16s %s %.3f s (cpu %.3f s%s)%s", workload,
                         label, warmup ? "warm-up " : which, m.wallSeconds(), m.cpuSeconds(),
-                        m.engine().isEmpty() ? "" : "; " + m.engine(),
+                        m.tracerReport().isEmpty() ? "" : "; " + m.tracerReport(),
                         m.timedOut() ? ", killed at the time limit" : ""));
                 if (m.timedOut()) {
                     timedOut.put(label, m);

@@ -39,19 +39,24 @@ public final class ResultsJson {
             Iterator<Map.Entry<String, RunSummary>> runs = workload.runs().entrySet().iterator();
             while (runs.hasNext()) {
                 Map.Entry<String, RunSummary> run = runs.next();
-                RunSummary s = run.getValue();
-                out.append("\n      ").append(string(run.getKey())).append(": {")
-                        .append("\"median_s\": ").append(seconds(s.medianSeconds()))
-                        .append(", \"min_s\": ").append(seconds(s.minSeconds()))
-                        .append(", \"max_s\": ").append(seconds(s.maxSeconds()))
-                        .append(", \"cpu_s\": ").append(seconds(s.cpuSeconds()))
-                        .append(", \"n\": ").append(s.n())
-                        .append(", \"lower_bound\": ").append(s.lowerBound())
-                        .append('}').append(runs.hasNext() ? "," : "");
+                out.append("\n      ").append(string(run.getKey())).append(": ");
+                summary(out, run.getValue());
+                out.append(runs.hasNext() ? "," : "");
             }
             out.append("}}").append(workloads.hasNext() ? "," : "");
         }
         return out.append("\n  ]\n}\n").toString();
+    }
+
+    /** Appends one tool's runs as a JSON object: median, min, max, CPU seconds, count, whether a lower bound. */
+    static void summary(StringBuilder out, RunSummary s) {
+        out.append("{\"median_s\": ").append(seconds(s.medianSeconds()))
+                .append(", \"min_s\": ").append(seconds(s.minSeconds()))
+                .append(", \"max_s\": ").append(seconds(s.maxSeconds()))
+                .append(", \"cpu_s\": ").append(seconds(s.cpuSeconds()))
+                .append(", \"n\": ").append(s.n())
+                .append(", \"lower_bound\": ").append(s.lowerBound())
+                .append('}');
     }
 
     /**

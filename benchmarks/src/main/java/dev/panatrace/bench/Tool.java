@@ -16,7 +16,11 @@ public enum Tool {
     /** {@code strace -f --seccomp-bpf -e trace=openat -o /dev/null}: traces, redirects nothing. */
     STRACE_SECCOMP("strace-seccomp", false, null),
     /** {@code proot -b HOST:/proc/sys}: redirects /proc/sys like the engine. */
-    PROOT("proot", true, null);
+    PROOT("proot", true, null),
+    /** The {@link ReferenceTracer}, blocking in waitpid: the engine's work per stop in C, the limit to reach. */
+    REFERENCE("reference", true, null),
+    /** The {@link ReferenceTracer} blocking, with tracer and command on one CPU: no wake-up crosses CPUs. */
+    REFERENCE_PINNED("reference-pinned", true, null);
 
     private final String label;
     private final boolean redirects;
@@ -59,8 +63,14 @@ public enum Tool {
         return switch (this) {
             case STRACE_SECCOMP -> missing("strace", "strace");
             case PROOT -> missing("proot", "proot");
+            case REFERENCE, REFERENCE_PINNED -> ReferenceTracer.unavailableReason();
             default -> Optional.empty();
         };
+    }
+
+    /** Whether this is the reference tracer, pinned or not. */
+    public boolean isReference() {
+        return this == REFERENCE || this == REFERENCE_PINNED;
     }
 
     /** The command line that runs {@code command} under this peer tool; the command itself for native. */
@@ -71,6 +81,7 @@ public enum Tool {
             // proot(1): -b host_path:guest_location makes host_path visible at guest_location.
             case PROOT -> List.of("proot", "-b", hostDirectory + ":/proc/sys");
             case ENGINE_SECCOMP, ENGINE_SYSCALL -> throw new IllegalStateException(label + " runs in-process");
+            case REFERENCE, REFERENCE_PINNED -> throw new IllegalStateException(label + " needs its compiled tracer");
         };
         return java.util.stream.Stream.concat(prefix.stream(), command.stream()).toList();
     }

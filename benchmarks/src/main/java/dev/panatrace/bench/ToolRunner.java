@@ -33,16 +33,19 @@ final class ToolRunner {
     private final Path workDirectory;
     private final Path hostDirectory;
     private final Duration timeout;
+    private final Optional<Path> referenceTracer;
 
     /**
      * @param workDirectory where runs start and leave their output
      * @param hostDirectory what redirecting tools show in place of /proc/sys
      * @param timeout a run still going then is killed
+     * @param referenceTracer the compiled {@link ReferenceTracer}, when the reference tools run
      */
-    ToolRunner(Path workDirectory, Path hostDirectory, Duration timeout) {
+    ToolRunner(Path workDirectory, Path hostDirectory, Duration timeout, Optional<Path> referenceTracer) {
         this.workDirectory = workDirectory;
         this.hostDirectory = hostDirectory;
         this.timeout = timeout;
+        this.referenceTracer = referenceTracer;
     }
 
     /**
@@ -53,8 +56,8 @@ final class ToolRunner {
     Measurement run(Tool tool, Workload workload) throws IOException, InterruptedException {
         List<String> command = workload.command(tool);
         Optional<TraceMode> mode = tool.engineMode();
-        Outcome outcome = mode.isPresent()
-                ? runEngine(mode.get(), command)
+        Outcome outcome = mode.isPresent() ? runEngine(mode.get(), command)
+                : tool.isReference() ? runReference(tool == Tool.REFERENCE_PINNED, command)
                 : runProcess(tool.wrap(command, hostDirectory.toString()));
         if (!outcome.measurement.timedOut()) {
             check(workload.name() + " under " + tool.label(), outcome, workload.expectedStdout(tool));
@@ -93,6 +96,16 @@ final class ToolRunner {
         long wall = System.nanoTime() - start;
         long cpu = ResourceUsage.childrenCpuNanos() - cpuBefore;
         return new Outcome(new Measurement(wall / 1e9, cpu / 1e9, !finished), finished ? process.exitValue() : -1);
+    }
+
+    private Outcome runReference(boolean pinned, List<String> command) throws IOException, InterruptedException {
+        Path binary = referenceTracer.orElseThrow(() -> new IllegalStateException("the reference tracer is not built"));
+        Path stats = workDirectory.resolve("reference-stats");
+        Files.deleteIfExists(stats);
+        Outcome outcome = runProcess(ReferenceTracer.command(binary, pinned, stats, hostDirectory.toString(), command));
+        String counters = Files.exists(stats) ? Files.readString(stats).strip() : "";
+        Measurement m = outcome.measurement;
+        return new Outcome(new Measurement(m.wallSeconds(), m.cpuSeconds(), m.timedOut(), counters), outcome.exitStatus);
     }
 
     private Outcome runEngine(TraceMode mode, List<String> command) throws IOException, InterruptedException {

@@ -63,9 +63,7 @@ final class Workloads {
     static List<Workload> create(List<String> names, Sizes sizes, Keys keys, Path busybox, Path w3)
             throws IOException {
         String first = "/proc/sys/" + keys.first();
-        String second = "/proc/sys/" + keys.second();
         String realFirst = Files.readString(Path.of(first));
-        String realSecond = Files.readString(Path.of(second));
         String bb = busybox.toString();
         List<Workload> workloads = new ArrayList<>();
         for (String name : names) {
@@ -82,16 +80,7 @@ final class Workloads {
                     yield new Workload("W2", String.format("busybox dd of %,d one-byte reads and writes; nothing redirected",
                             sizes.w2Bytes()), dd, dd, "", "");
                 }
-                case "W3" -> {
-                    String stdout = "opens=" + 2 * sizes.w3Threads() * sizes.w3Iterations()
-                            + " plain=" + 2 * sizes.w3Threads() * sizes.w3Iterations() * sizes.w3Plain()
-                            + " failures=0 wrong=0\n";
-                    yield new Workload("W3", "static Go program, " + sizes.w3Threads() + " goroutines locked to OS "
-                            + "threads, each " + sizes.w3Iterations() + " times: open, read and close 2 /proc/sys keys "
-                            + "(redirected), " + sizes.w3Plain() + " reads of /dev/zero and writes to /dev/null",
-                            w3Command(w3, sizes, first, realFirst, second, realSecond),
-                            w3Command(w3, sizes, first, HOST_FIRST, second, HOST_SECOND), stdout, stdout);
-                }
+                case "W3" -> w3(w3, sizes.w3Threads(), sizes.w3Iterations(), sizes.w3Plain(), keys);
                 case "W4" -> {
                     List<String> shell = List.of(bb, "sh", "-c", "i=0; while [ $i -lt " + sizes.w4Processes()
                             + " ]; do " + bb + " true; i=$((i+1)); done; echo $i");
@@ -105,11 +94,32 @@ final class Workloads {
         return workloads;
     }
 
-    private static List<String> w3Command(Path w3, Sizes sizes, String first, String firstContent, String second,
-                                          String secondContent) {
-        return List.of(w3.toString(), "-threads", Integer.toString(sizes.w3Threads()),
-                "-iterations", Integer.toString(sizes.w3Iterations()), "-plain", Integer.toString(sizes.w3Plain()),
-                "-expect", first + "=" + escape(firstContent), "-expect", second + "=" + escape(secondContent));
+    /**
+     * W3 with {@code threads} OS threads, each making {@code iterations} iterations of {@code plain} reads and
+     * writes and opens of both keys.
+     */
+    static Workload w3(Path w3, int threads, int iterations, int plain, Keys keys) throws IOException {
+        String first = "/proc/sys/" + keys.first();
+        String second = "/proc/sys/" + keys.second();
+        String realFirst = Files.readString(Path.of(first));
+        String realSecond = Files.readString(Path.of(second));
+        List<String> counts = List.of("-threads", Integer.toString(threads), "-iterations", Integer.toString(iterations),
+                "-plain", Integer.toString(plain));
+        String stdout = "opens=" + 2 * threads * iterations + " plain=" + 2 * threads * iterations * plain
+                + " failures=0 wrong=0\n";
+        return new Workload("W3", "static Go program, " + threads + " goroutines locked to OS threads, each "
+                + iterations + " times: open, read and close 2 /proc/sys keys (redirected), " + plain
+                + " reads of /dev/zero and writes to /dev/null",
+                w3Command(w3, counts, first, realFirst, second, realSecond),
+                w3Command(w3, counts, first, HOST_FIRST, second, HOST_SECOND), stdout, stdout);
+    }
+
+    private static List<String> w3Command(Path w3, List<String> counts, String first, String firstContent,
+                                          String second, String secondContent) {
+        List<String> command = new ArrayList<>(List.of(w3.toString()));
+        command.addAll(counts);
+        command.addAll(List.of("-expect", first + "=" + escape(firstContent), "-expect", second + "=" + escape(secondContent)));
+        return List.copyOf(command);
     }
 
     /** The two escapes w3's -expect understands. */
