@@ -23,16 +23,17 @@ import java.util.TreeSet;
  * <p>Verdicts, checked in this order on {@code struct seccomp_data}:
  * <ol>
  *   <li>{@code arch} is not the filter's {@link Arch#auditArch()} (i386 {@code int 0x80} on x86_64,
- *       AArch32 on arm64): TRACE with data {@link #DATA_FOREIGN_ABI};
- *   <li>on x86_64, {@code nr} has {@code __X32_SYSCALL_BIT} set: TRACE with data {@link #DATA_FOREIGN_ABI};
+ *       AArch32 on arm64): ALLOW;
+ *   <li>on x86_64, {@code nr} has {@code __X32_SYSCALL_BIT} set: ALLOW;
  *   <li>{@code nr} is always allowed (the engine injects or rewrites to it): ALLOW, even if traced;
  *   <li>{@code nr} is traced: TRACE with data {@link #DATA_SUBSCRIBED};
  *   <li>{@code nr} is one of the {@link FdRule}'s syscalls: TRACE with data {@link #DATA_SUBSCRIBED} if
  *       its first argument, as a C {@code int}, lies in the rule's range, otherwise ALLOW;
  *   <li>otherwise ALLOW.
  * </ol>
- * Foreign-ABI numbers mean other syscalls than the table's, so the filter cannot classify them and
- * leaves the decision to the engine, which reads the data with {@code PTRACE_GETEVENTMSG}.
+ * Foreign-ABI numbers mean other syscalls than the table's, which the engine does not decode: they run
+ * unseen. Every seccomp stop is therefore a subscribed syscall of the table's ABI, and the engine need not
+ * read the filter's data ({@code PTRACE_GETEVENTMSG}, one more system call per stop) to know it.
  *
  * <p>The syscall lookup is a balanced binary search ({@code jge}) over the boundaries of the
  * contiguous ranges of numbers with one verdict (ALLOW, TRACE, check the fd), so a lookup runs
@@ -44,7 +45,7 @@ import java.util.TreeSet;
  * (001) jeq  #0xc000003e  jt 2  jf 4  ; AUDIT_ARCH of X86_64
  * (002) ld   [0]  ; seccomp_data.nr
  * (003) jset #0x40000000  jt 4  jf 5  ; __X32_SYSCALL_BIT
- * (004) ret  #0x7ff00001  ; TRACE, data 1: foreign ABI
+ * (004) ret  #0x7fff0000  ; ALLOW
  * (005) ...  the lookup of nr: jge, ja and ret
  * </pre>
  * With an {@link FdRule}, the rule's numbers jump (directly or through a shared {@code ja}) to one
@@ -61,8 +62,6 @@ import java.util.TreeSet;
 public final class SeccompFilter {
     /** RET_TRACE data for a subscribed syscall of the filter's ABI: the number in the registers is the table's. */
     public static final int DATA_SUBSCRIBED = 0;
-    /** RET_TRACE data for a foreign ABI: another audit arch, or the x32 ABI on x86_64. */
-    public static final int DATA_FOREIGN_ABI = 1;
 
     // <linux/bpf_common.h>: instruction classes, sizes, modes, jump ops, sources.
     private static final int BPF_LD = 0x00;
@@ -106,7 +105,6 @@ public final class SeccompFilter {
 
     private static final int RET_ALLOW = SECCOMP_RET_ALLOW;
     private static final int RET_SUBSCRIBED = SECCOMP_RET_TRACE | DATA_SUBSCRIBED;
-    private static final int RET_FOREIGN_ABI = SECCOMP_RET_TRACE | DATA_FOREIGN_ABI;
     /** ld arch, jeq, ld nr, jset, ret: the most instructions outside the syscall lookup. */
     private static final int MAX_PROLOGUE = 5;
     /** A rule over no syscalls: the filter it gives is the one without a rule. */
@@ -220,7 +218,7 @@ public final class SeccompFilter {
         }).toArray(Target[]::new);
         // Placed next, so the lookup starts right after the prologue even when it is a lone ret.
         Target lookup = asm.place(asm.search(boundaries, targets, 0, boundaries.length));
-        Target foreignAbi = new Return(RET_FOREIGN_ABI);
+        Target foreignAbi = new Return(RET_ALLOW);
         if (arch == Arch.X86_64) {
             lookup = asm.branch(JSET_K, X32_SYSCALL_BIT, foreignAbi, lookup);
         }
@@ -321,8 +319,7 @@ public final class SeccompFilter {
     private static String verdictName(int ret) {
         return switch (ret & ~SECCOMP_RET_DATA) {
             case SECCOMP_RET_ALLOW -> "ALLOW";
-            case SECCOMP_RET_TRACE -> (ret & SECCOMP_RET_DATA) == DATA_FOREIGN_ABI
-                    ? "TRACE, data 1: foreign ABI" : "TRACE, data " + (ret & SECCOMP_RET_DATA);
+            case SECCOMP_RET_TRACE -> "TRACE, data " + (ret & SECCOMP_RET_DATA);
             default -> throw new IllegalStateException("unexpected return 0x" + Integer.toHexString(ret));
         };
     }
@@ -336,7 +333,7 @@ public final class SeccompFilter {
             }
             if (arch == Arch.X86_64 && (nr & X32_SYSCALL_BIT) != 0) {
                 throw new IllegalArgumentException(setName + " contains 0x" + Integer.toHexString(nr)
-                        + ", an x32 number: x32 syscalls always stop with data " + DATA_FOREIGN_ABI);
+                        + ", an x32 number: the filter lets x32 syscalls run, undecoded");
             }
             checked.add(nr);
         }

@@ -514,12 +514,7 @@ public final class TraceLoop {
             t.lateEntryDue = seccompStopFirst;
             return Restart.RESUME;
         }
-        int data = (int) io.eventMessage(t.tid);
-        if (data == SeccompFilter.DATA_FOREIGN_ABI) {
-            // A syscall of another ABI (x32, or an arch we do not decode): let the kernel run it unseen.
-            t.inSyscall = false;
-            return Restart.RESUME;
-        }
+        // The filter traces only subscribed syscalls of our ABI: no need to read its data.
         return onEntry(t, true);
     }
 

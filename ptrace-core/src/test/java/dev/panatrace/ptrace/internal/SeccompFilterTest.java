@@ -48,7 +48,6 @@ class SeccompFilterTest {
     private static final int RET_ALLOW = 0x7fff0000;
     private static final int RET_TRACE = 0x7ff00000;
     private static final int TRACE_SUBSCRIBED = RET_TRACE | 0;
-    private static final int TRACE_FOREIGN_ABI = RET_TRACE | 1;
     // <linux/audit.h>
     private static final int AUDIT_ARCH_X86_64 = 0xC000003E;
     private static final int AUDIT_ARCH_AARCH64 = 0xC00000B7;
@@ -115,10 +114,10 @@ class SeccompFilterTest {
     /** The specification: what the filter must return. */
     private static int specifiedVerdict(Case c, int dataArch, int nr, long arg0) {
         if (dataArch != auditArch(c.arch())) {
-            return TRACE_FOREIGN_ABI;
+            return RET_ALLOW;
         }
         if (c.arch() == Arch.X86_64 && (nr & X32_BIT) != 0) {
-            return TRACE_FOREIGN_ABI;
+            return RET_ALLOW;
         }
         return switch (c.lookup(nr)) {
             case ALLOW -> RET_ALLOW;
@@ -236,24 +235,24 @@ class SeccompFilterTest {
     }
 
     @Test
-    void aForeignArchIsTracedWithDataOne() {
+    void aForeignArchRunsUnseen() {
         qt().forAll(cases(), integers().all(), integers().all())
                 .assuming((c, dataArch, nr) -> dataArch != auditArch(c.arch()))
-                .checkAssert((c, dataArch, nr) -> assertEquals(hex(TRACE_FOREIGN_ABI),
+                .checkAssert((c, dataArch, nr) -> assertEquals(hex(RET_ALLOW),
                         hex(SeccompBpfInterpreter.load(c.compile().bytes()).run(nr, dataArch).returnValue())));
         for (Arch arch : Arch.values()) {
             SeccompBpfInterpreter bpf = SeccompBpfInterpreter.load(
                     SeccompFilter.compile(arch, Set.copyOf(tableNumbers(arch)), Set.of()).bytes());
             for (int foreign : new int[] {AUDIT_ARCH_I386, AUDIT_ARCH_ARM, auditArch(arch) ^ 1, 0,
                     arch == Arch.X86_64 ? AUDIT_ARCH_AARCH64 : AUDIT_ARCH_X86_64}) {
-                assertEquals(hex(TRACE_FOREIGN_ABI), hex(bpf.run(0, foreign).returnValue()), arch + " " + hex(foreign));
+                assertEquals(hex(RET_ALLOW), hex(bpf.run(0, foreign).returnValue()), arch + " " + hex(foreign));
             }
         }
     }
 
     @Test
-    void onlyAllowAndTheTwoTraceValuesAreReturned() {
-        Set<Integer> permitted = Set.of(RET_ALLOW, TRACE_SUBSCRIBED, TRACE_FOREIGN_ABI);
+    void onlyAllowAndTraceWithDataZeroAreReturned() {
+        Set<Integer> permitted = Set.of(RET_ALLOW, TRACE_SUBSCRIBED);
         qt().withExamples(200).forAll(allCases()).checkAssert(c -> {
             for (Instruction insn : SeccompBpfInterpreter.load(c.compile().bytes()).instructions()) {
                 if (insn.code() == SeccompBpfInterpreter.RET_K) {
@@ -276,7 +275,7 @@ class SeccompFilterTest {
                 () -> assertEquals(hex(RET_ALLOW), hex(bpf.run(mmap, AUDIT_ARCH_X86_64).returnValue())),
                 () -> assertEquals(hex(RET_ALLOW), hex(bpf.run(munmap, AUDIT_ARCH_X86_64).returnValue())),
                 () -> assertEquals(hex(RET_ALLOW), hex(bpf.run(openat + 1, AUDIT_ARCH_X86_64).returnValue())),
-                () -> assertEquals(hex(TRACE_FOREIGN_ABI),
+                () -> assertEquals(hex(RET_ALLOW),
                         hex(bpf.run(X32_BIT | openat, AUDIT_ARCH_X86_64).returnValue())));
     }
 
@@ -318,7 +317,7 @@ class SeccompFilterTest {
         for (Arch arch : Arch.values()) {
             Case c = new Case(arch, Set.of(), Set.copyOf(tableNumbers(arch)));
             SeccompFilter filter = c.compile();
-            assertEquals(arch == Arch.X86_64 ? 6 : 5, filter.length(), filter::disassemble);
+            assertEquals(arch == Arch.X86_64 ? 5 : 4, filter.length(), filter::disassemble);
             assertVerdicts(c, filter, numbersToCheck(arch));
             assertVerdicts(new Case(arch, Set.of(), Set.of()), SeccompFilter.compile(arch, Set.of(), Set.of()),
                     numbersToCheck(arch));
@@ -444,7 +443,7 @@ class SeccompFilterTest {
         byte[] head = Arrays.copyOf(bytes, 16);
         assertArrayEquals(new byte[] {
                 0x20, 0, 0, 0, 4, 0, 0, 0, // ld [4]: BPF_LD|BPF_W|BPF_ABS, k = offsetof(seccomp_data, arch)
-                0x15, 0, 0, 2, 0x3e, 0, 0, (byte) 0xc0, // jeq #AUDIT_ARCH_X86_64 jt +0 jf +2
+                0x15, 0, 0, 5, 0x3e, 0, 0, (byte) 0xc0, // jeq #AUDIT_ARCH_X86_64 jt +0 jf +5 (the ALLOW at the end)
         }, head);
         bytes[0] = 0x06;
         assertEquals(0x20, filter.bytes()[0], "bytes() hands out a copy");
@@ -456,9 +455,8 @@ class SeccompFilterTest {
                 (000) ld   [4]  ; seccomp_data.arch
                 (001) jeq  #0xc000003e  jt 2  jf 4  ; AUDIT_ARCH of X86_64
                 (002) ld   [0]  ; seccomp_data.nr
-                (003) jset #0x40000000  jt 4  jf 5  ; __X32_SYSCALL_BIT
-                (004) ret  #0x7ff00001  ; TRACE, data 1: foreign ABI
-                (005) ret  #0x7fff0000  ; ALLOW""",
+                (003) jset #0x40000000  jt 4  jf 4  ; __X32_SYSCALL_BIT
+                (004) ret  #0x7fff0000  ; ALLOW""",
                 SeccompFilter.compile(Arch.X86_64, Set.of(), Set.of()).disassemble());
         qt().withExamples(50).forAll(allCases()).checkAssert(c -> {
             SeccompFilter filter = c.compile();
@@ -870,17 +868,16 @@ class SeccompFilterTest {
         int write = SyscallTable.of(Arch.X86_64).numberOf("write");
         assertEquals("""
                 (000) ld   [4]  ; seccomp_data.arch
-                (001) jeq  #0xc000003e  jt 2  jf 4  ; AUDIT_ARCH of X86_64
+                (001) jeq  #0xc000003e  jt 2  jf 10  ; AUDIT_ARCH of X86_64
                 (002) ld   [0]  ; seccomp_data.nr
-                (003) jset #0x40000000  jt 4  jf 5  ; __X32_SYSCALL_BIT
-                (004) ret  #0x7ff00001  ; TRACE, data 1: foreign ABI
-                (005) jge  #1  jt 6  jf 11  ; write
-                (006) jge  #2  jt 11  jf 7  ; open
-                (007) ld   [16]  ; seccomp_data.args[0], low word
-                (008) jge  #1000  jt 9  jf 11  ; fd
-                (009) jge  #1064  jt 11  jf 10  ; fd
-                (010) ret  #0x7ff00000  ; TRACE, data 0
-                (011) ret  #0x7fff0000  ; ALLOW""",
+                (003) jset #0x40000000  jt 10  jf 4  ; __X32_SYSCALL_BIT
+                (004) jge  #1  jt 5  jf 10  ; write
+                (005) jge  #2  jt 10  jf 6  ; open
+                (006) ld   [16]  ; seccomp_data.args[0], low word
+                (007) jge  #1000  jt 8  jf 10  ; fd
+                (008) jge  #1064  jt 10  jf 9  ; fd
+                (009) ret  #0x7ff00000  ; TRACE, data 0
+                (010) ret  #0x7fff0000  ; ALLOW""",
                 SeccompFilter.compile(Arch.X86_64, Set.of(), Set.of(), new FdRule(Set.of(write), 1000, 1064))
                         .disassemble());
         qt().withExamples(50).forAll(fdCases()).checkAssert(c -> {
