@@ -190,6 +190,9 @@ public final class SyscallDecoder {
         if (ADDRESS_RESULTS.contains(name)) {
             return "0x" + Long.toHexString(result);
         }
+        if (name.equals("umask")) {
+            return mode(result);
+        }
         if (name.equals("fcntl") && result > 0) {
             int cmd = (int) entered.arg(1);
             if (cmd == F_GETFL) {
@@ -284,9 +287,11 @@ public final class SyscallDecoder {
         return name != null ? name : hexWhenUnknown ? "0x" + Long.toHexString(value) : Long.toString(value);
     }
 
+    /** C's {@code %#03o}, as strace prints modes: {@code 000}, {@code 022}, {@code 0644}. */
     private static String mode(long value) {
-        String octal = Long.toOctalString(value & 07777);
-        return "0" + "000".substring(Math.min(3, octal.length())) + octal;
+        long bits = value & 07777;
+        String octal = bits == 0 ? "0" : "0" + Long.toOctalString(bits);
+        return "0".repeat(Math.max(0, 3 - octal.length())) + octal;
     }
 
     private static String openFlags(long value) {
@@ -626,7 +631,8 @@ public final class SyscallDecoder {
 
     private static Map<String, Kind[]> layouts() {
         Map<String, Kind[]> l = new HashMap<>();
-        put(l, "read pread64", Kind.FD, Kind.BUF_OUT, Kind.ULONG, Kind.LONG);
+        put(l, "read", Kind.FD, Kind.BUF_OUT, Kind.ULONG);
+        put(l, "pread64", Kind.FD, Kind.BUF_OUT, Kind.ULONG, Kind.LONG);
         put(l, "write", Kind.FD, Kind.BUF_IN, Kind.ULONG);
         put(l, "pwrite64", Kind.FD, Kind.BUF_IN, Kind.ULONG, Kind.LONG);
         put(l, "readv writev preadv pwritev", Kind.FD, Kind.PTR, Kind.INT);
