@@ -3,9 +3,10 @@ package dev.panatrace.ptrace.decode;
 import dev.panatrace.ptrace.Arch;
 import dev.panatrace.ptrace.Errno;
 import dev.panatrace.ptrace.ErrnoException;
-import dev.panatrace.ptrace.Registers;
 import dev.panatrace.ptrace.Syscall;
+import dev.panatrace.ptrace.SyscallTable;
 import dev.panatrace.ptrace.Tracee;
+import java.lang.reflect.Proxy;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -16,12 +17,10 @@ import java.util.TreeMap;
  * A syscall stop for the decoder alone: six argument values, a result, and tracee memory made of regions
  * placed where a test says. Reading outside every region fails with EFAULT, as the kernel would.
  */
-final class MemoryCall implements Syscall, Tracee {
+final class MemoryCall {
     private final String name;
     private final long[] args = new long[6];
     private final TreeMap<Long, byte[]> regions = new TreeMap<>();
-    private long result;
-    private boolean entry = true;
     private int tid = 1;
 
     private MemoryCall(String name) {
@@ -66,15 +65,58 @@ final class MemoryCall implements Syscall, Tracee {
         return this;
     }
 
-    /** This call at its exit stop, returning {@code value}. */
-    MemoryCall returning(long value) {
-        entry = false;
-        result = value;
-        return this;
+    /** {@return the entry stop of this call} */
+    Syscall entry() {
+        return stop(true, 0);
     }
 
-    @Override
-    public byte[] read(long address, int length) {
+    /** {@return the exit stop of this call, returning {@code value}} */
+    Syscall exit(long value) {
+        return stop(false, value);
+    }
+
+    /**
+     * The stop as the decoder sees it: what a decoder reads answers from this call, the arguments from its own
+     * array (so a handler's rewrite shows), and anything that would change the tracee is refused.
+     */
+    private Syscall stop(boolean entry, long result) {
+        Tracee tracee = proxy(Tracee.class, (method, values) -> switch (method) {
+            case "tid", "pid" -> tid;
+            case "arch" -> Arch.X86_64;
+            case "read" -> read((long) values[0], (int) values[1]);
+            case "readCString" -> readCString((long) values[0], (int) values[1]);
+            default -> REFUSED;
+        });
+        return proxy(Syscall.class, (method, values) -> switch (method) {
+            case "tracee" -> tracee;
+            case "name" -> name;
+            case "number" -> (long) SyscallTable.of(Arch.X86_64).numberOf(name);
+            case "isEntry" -> entry;
+            case "arg" -> args[(int) values[0]];
+            case "result" -> result;
+            default -> REFUSED;
+        });
+    }
+
+    /** The answer to a method the decoder has no business calling. */
+    private static final Object REFUSED = new Object();
+
+    private interface Answers {
+        /** The answer to {@code method} (null included), or {@link #REFUSED}. */
+        Object answer(String method, Object[] values);
+    }
+
+    private static <T> T proxy(Class<T> type, Answers answers) {
+        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (self, method, values) -> {
+            Object answer = answers.answer(method.getName(), values);
+            if (answer == REFUSED) {
+                throw new UnsupportedOperationException(method.getName() + ": the decoder only reads");
+            }
+            return answer;
+        }));
+    }
+
+    private byte[] read(long address, int length) {
         Map.Entry<Long, byte[]> region = regions.floorEntry(address);
         if (region == null || address + length > region.getKey() + region.getValue().length) {
             throw new ErrnoException(Errno.EFAULT, "read", 1);
@@ -83,8 +125,7 @@ final class MemoryCall implements Syscall, Tracee {
         return Arrays.copyOfRange(region.getValue(), offset, offset + length);
     }
 
-    @Override
-    public byte[] readCString(long address, int maxLength) {
+    private byte[] readCString(long address, int maxLength) {
         Map.Entry<Long, byte[]> region = regions.floorEntry(address);
         if (region == null || address >= region.getKey() + region.getValue().length) {
             throw new ErrnoException(Errno.EFAULT, "read", 1);
@@ -97,90 +138,5 @@ final class MemoryCall implements Syscall, Tracee {
             }
         }
         return null;
-    }
-
-    @Override
-    public Tracee tracee() {
-        return this;
-    }
-
-    @Override
-    public long number() {
-        return dev.panatrace.ptrace.SyscallTable.of(Arch.X86_64).numberOf(name);
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public boolean isEntry() {
-        return entry;
-    }
-
-    @Override
-    public long arg(int index) {
-        return args[index];
-    }
-
-    @Override
-    public long result() {
-        return result;
-    }
-
-    @Override
-    public int tid() {
-        return tid;
-    }
-
-    @Override
-    public int pid() {
-        return tid;
-    }
-
-    @Override
-    public Arch arch() {
-        return Arch.X86_64;
-    }
-
-    @Override
-    public void setArg(int index, long value) {
-        throw new UnsupportedOperationException("the decoder only reads");
-    }
-
-    @Override
-    public void setResult(long value) {
-        throw new UnsupportedOperationException("the decoder only reads");
-    }
-
-    @Override
-    public byte[] readString(int index) {
-        throw new UnsupportedOperationException("the decoder reads through the tracee");
-    }
-
-    @Override
-    public void replaceString(int index, byte[] value) {
-        throw new UnsupportedOperationException("the decoder only reads");
-    }
-
-    @Override
-    public long inject(long number, long... injected) {
-        throw new UnsupportedOperationException("the decoder only reads");
-    }
-
-    @Override
-    public void watchDescriptor(int fd, String... names) {
-        throw new UnsupportedOperationException("the decoder only reads");
-    }
-
-    @Override
-    public Registers registers() {
-        throw new UnsupportedOperationException("the decoder only reads");
-    }
-
-    @Override
-    public void write(long address, byte[] bytes) {
-        throw new UnsupportedOperationException("the decoder only reads");
     }
 }

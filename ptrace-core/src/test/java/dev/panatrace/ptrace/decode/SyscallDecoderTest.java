@@ -22,9 +22,9 @@ class SyscallDecoderTest {
 
     /** The line for {@code call} entered, then exiting with {@code result}. */
     private static String line(SyscallDecoder decoder, MemoryCall call, long result) {
-        DecodedCall entered = decoder.entry(call);
-        String exit = decoder.exit(entered, call.returning(result));
-        return call.name() + "(" + entered.entryText() + exit + " = " + decoder.result(entered, result);
+        DecodedCall entered = decoder.entry(call.entry());
+        String exit = decoder.exit(entered, call.exit(result));
+        return entered.name() + "(" + entered.entryText() + exit + " = " + decoder.result(entered, result);
     }
 
     private String line(MemoryCall call, long result) {

@@ -25,11 +25,11 @@ class SyscallLogLinesTest {
         SyscallLog log = SyscallLog.builder(out).build();
         log.onNewTracee(10, 11, 11);
         MemoryCall wait = MemoryCall.of("wait4", -1, 0, 0, 0).thread(10);
-        log.onSyscallEntry(wait);
+        log.onSyscallEntry(wait.entry());
         MemoryCall exit = MemoryCall.of("exit_group", 1).thread(11);
-        log.onSyscallEntry(exit);
+        log.onSyscallEntry(exit.entry());
         log.onExit(11, 11, ExitStatus.exited(1));
-        log.onSyscallExit(wait.returning(11));
+        log.onSyscallExit(wait.exit(11));
         log.onExit(10, 10, ExitStatus.killed(15, false));
         log.finish();
         assertEquals("[pid    10] wait4(-1,  <unfinished ...>\n"
@@ -44,8 +44,8 @@ class SyscallLogLinesTest {
     void aFileLogNamesTheThreadOnEveryLine() throws IOException {
         SyscallLog log = SyscallLog.builder(out).threadPrefix(SyscallLog.ThreadPrefix.ALWAYS).build();
         MemoryCall close = MemoryCall.of("close", 3).thread(4242);
-        log.onSyscallEntry(close);
-        log.onSyscallExit(close.returning(-9));
+        log.onSyscallEntry(close.entry());
+        log.onSyscallExit(close.exit(-9));
         log.finish();
         assertEquals("4242  close(3)                          = -1 EBADF (Bad file descriptor)\n", out.toString());
     }
@@ -54,6 +54,7 @@ class SyscallLogLinesTest {
     @Test
     void whatAWrappedHandlerChangedIsShown() throws IOException {
         long replacement = 0x7ffc00009000L;
+        MemoryCall open = MemoryCall.of("openat", -100, PATH, 0).string(PATH, "/proc/sys/kernel/ostype");
         TraceHandler redirector = new TraceHandler() {
             @Override
             public SyscallSet syscalls() {
@@ -65,15 +66,14 @@ class SyscallLogLinesTest {
                 if (call.name().equals("openat2")) {
                     return EntryAction.failing(38);
                 }
-                ((MemoryCall) call).string(replacement, "/tmp/served/kernel/ostype").pointTo(1, replacement);
+                open.string(replacement, "/tmp/served/kernel/ostype").pointTo(1, replacement);
                 return EntryAction.CONTINUE;
             }
         };
         SyscallLog log = SyscallLog.builder(out).select(Set.of("openat", "openat2")).around(redirector).build();
-        MemoryCall open = MemoryCall.of("openat", -100, PATH, 0).string(PATH, "/proc/sys/kernel/ostype");
-        log.onSyscallEntry(open);
-        log.onSyscallExit(open.returning(3));
-        log.onSyscallEntry(MemoryCall.of("openat2", -100, PATH, 0, 24).string(PATH, "/proc/sys/kernel/ostype"));
+        log.onSyscallEntry(open.entry());
+        log.onSyscallExit(open.exit(3));
+        log.onSyscallEntry(MemoryCall.of("openat2", -100, PATH, 0, 24).string(PATH, "/proc/sys/kernel/ostype").entry());
         log.finish();
         assertEquals("openat(AT_FDCWD, \"/tmp/served/kernel/ostype\" /* redirected from \"/proc/sys/kernel/ostype\" */, "
                 + "O_RDONLY) = 3\nopenat2(AT_FDCWD, \"/proc/sys/kernel/ostype\", NULL, 24) = -1 ENOSYS (Function not "
@@ -84,7 +84,7 @@ class SyscallLogLinesTest {
     @Test
     void aCallInProgressWhenTheTraceLetsGoIsDetached() throws IOException {
         SyscallLog log = SyscallLog.builder(out).build();
-        log.onSyscallEntry(MemoryCall.of("pause").thread(7));
+        log.onSyscallEntry(MemoryCall.of("pause").thread(7).entry());
         log.finish();
         assertEquals("pause( <detached ...>\n", out.toString());
     }
