@@ -131,6 +131,24 @@ class SyscallLogTest {
         assertFalse(opens.getFirst().startsWith("\"/proc/sys"), opens.getFirst());
     }
 
+    /** The node commands take the long forms; k3s keeps its own -o and -s. */
+    @Test
+    void anAgentLogsWhatK3sDid() throws IOException {
+        Path log = temp.resolve("log");
+        ProcessBuilder agent = LauncherProcess.builder("agent", "--k3s", Tracees.go("k3sstandin").toString(),
+                "--output", log.toString(), "--trace", "%file", "--string-limit", "64", "--server", "https://cp:6443",
+                "--token", "t", "--standin-exit=0");
+        agent.environment().put("K3SSTANDIN_RECORD", temp.resolve("record").toString());
+        agent.environment().remove("PANATRACE_SYSCTL_TRACED");
+        ProcessResult result = LauncherProcess.run(agent, null);
+        assertEquals(0, result.exitCode(), result.stderr());
+        List<String> lines = Files.readAllLines(log);
+        assertTrue(lines.stream().anyMatch(line -> line.contains(" /* redirected from \"/proc/sys/")), lines.toString());
+        assertTrue(lines.stream().allMatch(line -> line.matches("\\d+ +(\\+\\+\\+ |--- |<\\.\\.\\. |[a-z0-9_]+\\().*")),
+                lines.toString());
+        assertFalse(lines.stream().anyMatch(line -> line.matches("\\d+ +(read|write|mmap)\\(.*")), "only %file");
+    }
+
     @Test
     void anUnknownSyscallIsAUsageErrorAndNothingRuns() {
         Path marker = temp.resolve("marker");

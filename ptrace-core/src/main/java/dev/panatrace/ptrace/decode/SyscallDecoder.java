@@ -87,6 +87,8 @@ public final class SyscallDecoder {
     private final int stringLimit;
 
     /**
+     * A decoder that cuts strings and buffers as strace's {@code -s} does.
+     *
      * @param stringLimit how many bytes of a string or buffer to show before {@code ...} (strace's {@code -s})
      * @throws IllegalArgumentException if it is negative
      */
