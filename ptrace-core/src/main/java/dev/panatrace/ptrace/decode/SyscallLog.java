@@ -26,8 +26,9 @@ import java.util.TreeSet;
  * {@link SyscallDecoder}.
  *
  * <p>It can wrap the handler that does the tool's real work ({@link Builder#around}): that handler sees
- * every event first, and the line shows what the kernel saw and what the tracee got. A path argument the
- * wrapped handler rewrote is written as the kernel saw it, followed by
+ * every event first, and the line shows what the kernel saw and what the tracee got. A string argument that
+ * a wrapped handler with scratch memory ({@link TraceHandler#usesScratchMemory()}, as every handler that
+ * replaces strings has) rewrote is written as the kernel saw it, followed by
  * {@code /* redirected from "ORIGINAL" *\/}; a call it answered without running ends in
  * {@code (INJECTED)}, as strace marks the calls it fails on purpose.
  *
@@ -63,6 +64,7 @@ public final class SyscallLog implements TraceHandler {
     private final ThreadPrefix prefix;
     private final TraceHandler inner;
     private final SyscallSet innerSet;
+    private final boolean innerRewrites;
 
     /** Tracer thread only, as everything below. */
     private final Map<Integer, Pending> pending = new HashMap<>();
@@ -83,6 +85,7 @@ public final class SyscallLog implements TraceHandler {
         this.prefix = builder.prefix;
         this.inner = builder.inner;
         this.innerSet = inner == null ? null : inner.syscalls();
+        this.innerRewrites = inner != null && inner.usesScratchMemory();
     }
 
     /**
@@ -207,7 +210,8 @@ public final class SyscallLog implements TraceHandler {
         int tid = call.tracee().tid();
         boolean logged = selected == null || selected.contains(name);
         boolean innerWanted = innerSet != null && (innerSet.contains(name) || innerSet.fdRangeNames().contains(name));
-        DecodedCall before = logged && innerWanted ? decoder.entry(call) : null;
+        // Only a handler with scratch memory can point a string argument elsewhere: decode twice only for one.
+        DecodedCall before = logged && innerWanted && innerRewrites ? decoder.entry(call) : null;
         EntryAction action = innerWanted ? inner.onSyscallEntry(call) : EntryAction.CONTINUE;
         if (!logged) {
             if (action.observesExit()) {
@@ -340,10 +344,14 @@ public final class SyscallLog implements TraceHandler {
         }
         live.add(tid);
         switch (prefix) {
-            case ALWAYS -> write(String.format("%-5d ", tid));
+            case ALWAYS -> {
+                String id = Integer.toString(tid);
+                write(id + " ".repeat(Math.max(1, 6 - id.length())));
+            }
             case BRACKETED_WHEN_SEVERAL -> {
                 if (live.size() > 1) {
-                    write(String.format("[pid %5d] ", tid));
+                    String id = Integer.toString(tid);
+                    write("[pid " + " ".repeat(Math.max(0, 5 - id.length())) + id + "] ");
                 }
             }
         }

@@ -62,6 +62,11 @@ class SyscallLogLinesTest {
             }
 
             @Override
+            public boolean usesScratchMemory() {
+                return true;
+            }
+
+            @Override
             public EntryAction onSyscallEntry(Syscall call) {
                 if (call.name().equals("openat2")) {
                     return EntryAction.failing(38);
