@@ -10,8 +10,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code k3s-launcher trace [--summary-json FILE] -- CMD ARGS...}: runs a command under the engine,
- * following every thread and child, counting syscalls, and exits as the command did.
+ * {@code k3s-launcher trace [-c] [-o FILE|-] [-e trace=NAMES] [-s N] [--summary-json FILE] -- CMD ARGS...} (or
+ * {@code -p PID}): runs a command under the engine, or attaches to a process, following every thread and child,
+ * counting syscalls, optionally logging them as strace does ({@link SyscallLogOptions}), and exits as the
+ * command did.
  */
 final class TraceCommand implements Subcommand {
     static final String NAME = "trace";
@@ -27,7 +29,8 @@ final class TraceCommand implements Subcommand {
     @Override
     public CommandSyntax syntax() {
         CommandSyntax syntax = new CommandSyntax("k3s-launcher " + NAME, "Runs CMD under the ptrace engine, following every thread "
-                + "and child process, and counts their syscalls. Standard input, output and error are the command's. "
+                + "and child process, and counts their syscalls; -o logs each one as strace does, and strace -c's table "
+                + "ends standard error. Standard input, output and error are the command's. "
                 + "SIGINT, SIGTERM and SIGHUP sent to the launcher are passed on to the command.")
                 .synopsis("k3s-launcher trace [-hVcf] [-o FILE|-] [-e trace=NAMES] [-s N] [--summary-json=FILE] "
                         + "[--] CMD [ARG...]")
