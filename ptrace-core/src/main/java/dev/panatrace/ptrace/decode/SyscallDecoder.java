@@ -59,7 +59,7 @@ public final class SyscallDecoder {
         INT, UINT, ULONG, LONG, HEX, PTR, FD, DIRFD, PATH, STRING, BUF_IN, MODE, OPEN_FLAGS, OPEN_MODE, AT_FLAGS,
         ACCESS_MODE, PROT, MAP_FLAGS, IOCTL_REQUEST, SIGNAL, SIGPROCMASK_HOW, SIGSET, SIGACTION, WAIT_OPTIONS,
         ARGV, ENVP, WHENCE, MADVISE, SOCKET_FAMILY, SOCKET_TYPE, ARCH_PRCTL, RLIMIT_RESOURCE, RLIMIT, CLOCK,
-        GRND_FLAGS, TIMESPEC, CLONE_NS_FLAGS, FD_FLAGS,
+        GRND_FLAGS, TIMESPEC, CLONE_NS_FLAGS,
         BUF_OUT, BUF_HEX_OUT, STRING_OUT, PTR_OUT, SIGSET_OUT, SIGACTION_OUT, WAIT_STATUS_OUT, PIPE_OUT,
         STAT_OUT, DIRENTS_OUT, RLIMIT_OUT, PATH_OUT;
 
@@ -264,7 +264,6 @@ public final class SyscallDecoder {
             case GRND_FLAGS -> FlagNames.GRND.bits(value, "0");
             case TIMESPEC -> timespec(tracee, value);
             case CLONE_NS_FLAGS -> FlagNames.CLONE.bits(value, "0");
-            case FD_FLAGS -> FlagNames.FD_FLAGS.bits(value, "0");
             case PIPE_OUT -> result < 0 ? pointer(value) : pipe(tracee, value);
             case STAT_OUT -> result < 0 ? pointer(value) : stat(tracee, value);
             case DIRENTS_OUT -> result < 0 ? pointer(value) : dirents(tracee, value, result);
