@@ -7,4 +7,5 @@ module dev.panatrace.ptrace {
     requires jdk.jfr;
     exports dev.panatrace.ptrace;
     exports dev.panatrace.ptrace.paths;
+    exports dev.panatrace.ptrace.decode;
 }

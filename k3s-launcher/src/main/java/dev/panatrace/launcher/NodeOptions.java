@@ -26,6 +26,7 @@ final class NodeOptions {
     int statusIntervalSeconds = 60;
     Path traceLog;
     final FakeFsOptions fakeFs = new FakeFsOptions();
+    final SyscallLogOptions syscallLog = new SyscallLogOptions();
     final List<String> k3sArgs = new ArrayList<>();
 
     /** Adds these options to a node command's syntax; options it does not know, and operands, are k3s's. */
@@ -52,6 +53,7 @@ final class NodeOptions {
                 .option("--trace-log", "FILE", "Write one line per rewritten path to FILE.",
                         value -> traceLog = Path.of(value));
         fakeFs.addTo(syntax);
+        syscallLog.addTo(syntax, false);
         syntax.operands(CommandSyntax.Operands.PASS_UNKNOWN, "K3S-ARG",
                 "Arguments for k3s, passed unchanged and in order.", false, k3sArgs::add);
     }

@@ -63,6 +63,8 @@ final class NodeSupervisor {
     private final Object stopLock = new Object();
     private boolean stopRequested;
     private final AtomicReference<TraceSession> current = new AtomicReference<>();
+    /** The -o log around the handler, when asked for. */
+    private SyscallLogOptions syscallLog = new SyscallLogOptions();
 
     /**
      * @param name the subcommand, which prefixes every line
@@ -99,12 +101,18 @@ final class NodeSupervisor {
         StatusLine status = quiet ? new StatusLine(err, false) : StatusLine.onStandardError(err);
         NodeSupervisor supervisor = new NodeSupervisor(plan, options.maxRestarts,
                 Duration.ofSeconds(options.statusIntervalSeconds), role.command(), status);
+        String logProblem = options.syscallLog.open(command);
+        if (logProblem != null) {
+            err.println(logProblem);
+            return ExitCodes.USAGE;
+        }
+        supervisor.syscallLog = options.syscallLog;
         ProcSysServer.Builder server = ProcSysServer.builder(tree);
         if (options.traceLog == null) {
-            return supervisor.run(server);
+            return options.syscallLog.finish(supervisor.run(server), err);
         }
         try (RewriteLog log = RewriteLog.open(options.traceLog)) {
-            return supervisor.run(server.log(log));
+            return options.syscallLog.finish(supervisor.run(server.log(log)), err);
         } catch (IOException e) {
             err.println("k3s-launcher: cannot write the trace log to " + options.traceLog + ": " + e);
             err.flush();
@@ -165,7 +173,8 @@ final class NodeSupervisor {
     private int supervise(TraceHandler handler) throws InterruptedException {
         Map<String, String> environment = new HashMap<>(System.getenv());
         environment.putAll(plan.addedEnvironment());
-        Tracer.Builder tracer = Tracer.builder().mode(TraceMode.SECCOMP).handler(handler).environment(environment);
+        Tracer.Builder tracer = Tracer.builder().mode(TraceMode.SECCOMP).handler(syscallLog.around(handler))
+                .environment(environment);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("k3s-launcher-kill-node").unstarted(() -> {
             TraceSession session = current.get();
             if (session != null && !session.isDone()) {

@@ -41,6 +41,7 @@ final class RunCommand implements Subcommand {
     private Missing missing;
     private boolean report;
     private final FakeFsOptions fakeFs = new FakeFsOptions();
+    private final SyscallLogOptions log = new SyscallLogOptions();
     private final List<String> command = new ArrayList<>();
 
     /** The disguise of --fake-fs and --fake-uname-release while the command runs, else null. */
@@ -59,7 +60,7 @@ final class RunCommand implements Subcommand {
                         + "[--missing=passthrough|enoent] [--report]")
                 .synopsis("[--bind=HOST:GUEST]... [--fake-fs=PATH=FSTYPE]...")
                 .synopsis("[--fake-uname-release=VERSION] [--mode=seccomp|syscall] [--cpu=N]")
-                .synopsis("[--trace-log=FILE] [--] CMD [ARG...]")
+                .synopsis("[--trace-log=FILE] [-o FILE|-] [-e trace=NAMES] [-s N] [--] CMD [ARG...]")
                 .option("-b --bind", "HOST:GUEST", "Show the existing file or directory HOST at the absolute path GUEST. "
                         + "Repeatable; the longest GUEST that holds a path decides. The string is split at its last "
                         + "':' that is followed by '/'.", binds::add)
@@ -83,11 +84,13 @@ final class RunCommand implements Subcommand {
                 .flag("--report", "When CMD ends, print to standard error every /proc/sys key it read or wrote, with "
                         + "its final value.", () -> report = true);
         fakeFs.addTo(syntax);
+        log.addTo(syntax, true);
         return syntax.operands(CommandSyntax.Operands.COMMAND, "CMD", "The command and its arguments.", true,
                         command::add)
                 .exitStatus("N", "the command's exit status")
                 .exitStatus("128+N", "the command was killed by signal N")
-                .exitStatus("2", "usage error, or the profile is unknown, unreadable or has a bad line")
+                .exitStatus("2", "usage error, the profile is unknown, unreadable or has a bad line, or the "
+                        + "syscall log cannot be created")
                 .exitStatus("125", "the trace could not be started, failed, or the trace log could not be written")
                 .exitStatus("126", "the command cannot be executed (Permission denied, Is a directory)")
                 .exitStatus("127", "the command was not found");
@@ -110,21 +113,26 @@ final class RunCommand implements Subcommand {
     @Override
     public int call(PrintWriter out, PrintWriter err) throws InterruptedException {
         Optional<FakeFsOptions.Disguise> asked = fakeFs.disguise();
+        BindMap bindMap = bindMap();
+        String logProblem = log.open("k3s-launcher " + NAME);
+        if (logProblem != null) {
+            err.println(logProblem);
+            return ExitCodes.USAGE;
+        }
         if (asked.isEmpty()) {
-            return runWithOptions(err);
+            return log.finish(runWithOptions(bindMap, err), err);
         }
         try (FilesystemDisguise built = asked.get().build()) {
             disguise = built;
-            return runWithOptions(err);
+            return log.finish(runWithOptions(bindMap, err), err);
         } catch (IOException e) {
             err.println("k3s-launcher: cannot make the directory for rewritten mount tables: " + e);
-            return ExitCodes.LAUNCHER_FAILED;
+            return log.finish(ExitCodes.LAUNCHER_FAILED, err);
         }
     }
 
     /** Runs the command as the options other than the disguise's say. */
-    private int runWithOptions(PrintWriter err) throws InterruptedException {
-        BindMap bindMap = bindMap();
+    private int runWithOptions(BindMap bindMap, PrintWriter err) throws InterruptedException {
         SysctlTree tree = null;
         if (servesProcSys()) {
             try {
@@ -180,7 +188,7 @@ final class RunCommand implements Subcommand {
 
     private Tracer.Builder tracer(TraceHandler handler) {
         Tracer.Builder builder = Tracer.builder().mode(mode)
-                .handler(disguise == null ? handler : HandlerChain.of(handler, disguise));
+                .handler(log.around(disguise == null ? handler : HandlerChain.of(handler, disguise)));
         if (cpu != null) {
             try {
                 builder.pinToCpu(cpu);

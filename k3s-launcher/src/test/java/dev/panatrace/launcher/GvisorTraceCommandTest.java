@@ -1,6 +1,7 @@
 package dev.panatrace.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panatrace.ptrace.testing.Gvisor;
 import dev.panatrace.ptrace.testing.ProcessResult;
@@ -52,14 +53,19 @@ class GvisorTraceCommandTest {
         ProcessResult result = Gvisor.runScript(root, SANDBOX_TIMEOUT, script,
                 List.of(LauncherProcess.script().toString(), busybox), environment -> { });
 
-        assertEquals(new ProcessResult(3, """
+        assertEquals(3, result.exitCode(), result.stderr());
+        assertEquals("""
                 exit 7: 7
                 SIGTERM: 143
                 SIGKILL: 137
                 k3s-launcher: command not found: panatrace-no-such-command
                 not found: 127
                 last
-                """, ""), result);
+                """, result.stdout());
+        // Each run whose command ended adds strace -c's table on standard error, and nothing else.
+        assertEquals(4, result.stderr().lines().filter(line -> line.startsWith("% time ")).count(), result.stderr());
+        assertTrue(result.stderr().lines().allMatch(line -> line.matches("% time .*|-{6} .*| *\\d+\\.\\d\\d .*")),
+                result.stderr());
     }
 
     @ParameterizedTest
