@@ -6,18 +6,23 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.panatrace.ptrace.EntryAction;
 import dev.panatrace.ptrace.ExitStatus;
+import dev.panatrace.ptrace.Syscall;
+import dev.panatrace.ptrace.SyscallSet;
 import dev.panatrace.ptrace.TraceHandler;
 import dev.panatrace.ptrace.TraceSession;
 import dev.panatrace.ptrace.Tracer;
 import dev.panatrace.ptrace.testing.ProcessResult;
 import dev.panatrace.ptrace.testing.Tracees;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -117,6 +122,39 @@ class FilesystemDisguiseTest {
         assertEquals(whole, byPid.stdout(), byPid.stderr());
         assertEquals(whole, byThread.stdout(), byThread.stderr());
         assertEquals(0, Files.list(disguise.directory()).count(), "rewritten tables are unlinked once opened");
+    }
+
+    /**
+     * A thread killed inside a redirected open never reaches the exit that would unlink the rewritten
+     * table: the table goes when the thread's end is reported.
+     */
+    @Test
+    void aTableWhoseOpenNeverReturnsIsDeletedWhenItsThreadEnds() throws Exception {
+        Path directory = disguise.directory();
+        List<Path> opened = new CopyOnWriteArrayList<>();
+        TraceHandler killInsideTheOpen = new TraceHandler() {
+            @Override
+            public SyscallSet syscalls() {
+                return SyscallSet.of("openat");
+            }
+
+            @Override
+            public EntryAction onSyscallEntry(Syscall call) {
+                Path path = Path.of(new String(call.readString(1), StandardCharsets.ISO_8859_1));
+                if (path.startsWith(directory)) {
+                    opened.add(path);
+                    // Pending at the entry stop, SIGKILL ends the thread before the open runs.
+                    ProcessHandle.of(call.tracee().pid()).orElseThrow().destroyForcibly();
+                }
+                return EntryAction.CONTINUE;
+            }
+        };
+
+        ProcessResult result = traced(HandlerChain.of(disguise, killInsideTheOpen), busybox, "cat", "/proc/self/mountinfo");
+
+        assertEquals(128 + 9, result.exitCode(), result.stderr());
+        assertEquals(1, opened.size(), "the open was redirected to a rewritten table: " + opened);
+        assertEquals(List.of(), Files.list(directory).toList());
     }
 
     @Test
