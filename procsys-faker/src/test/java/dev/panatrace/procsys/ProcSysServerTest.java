@@ -133,6 +133,23 @@ class ProcSysServerTest {
         assertTrue(run.stderr().contains("Invalid argument"), run.stderr());
     }
 
+    /**
+     * Where no seccomp filter fits any more, a copy of a key's descriptor cannot be watched: what is
+     * written through it lands in a file only the server reads, and goes to the tree, validated, at the
+     * next stop. So the shell's write of an invalid value succeeds (it cannot be refused in time) and is
+     * dropped.
+     */
+    @Test
+    void writesThroughACopyThatCannotBeWatchedAreTakenLateAndValidated() throws Exception {
+        String fillSeccomp = Tracees.go("fillseccomp").toString();
+        ServedRun run = ServedRun.of(server, temp, List.of(fillSeccomp, busybox, "sh", "-c",
+                "echo 2 > /proc/sys/vm/overcommit_memory; echo status=$?; " + busybox + " cat /proc/sys/vm/overcommit_memory;"
+                        + " echo abc > /proc/sys/kernel/panic; echo status=$?; " + busybox + " cat /proc/sys/kernel/panic"));
+        assertEquals("status=0\n2\nstatus=0\n10\n", run.stdout(), run.stderr());
+        assertFalse(run.stderr().contains("Invalid argument"), "the copies were not watched: " + run.stderr());
+        assertEquals("2\n", server.tree().read("vm.overcommit_memory").orElseThrow());
+    }
+
     @Test
     void anInvalidValueThroughAShellRedirectionFailsWithEinval() throws Exception {
         ServedRun run = sh("echo abc > /proc/sys/vm/overcommit_memory; echo status=$?; "
