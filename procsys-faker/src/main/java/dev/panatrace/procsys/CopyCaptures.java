@@ -34,7 +34,8 @@ final class CopyCaptures {
     /** Holds the file that {@code tracee}'s descriptor {@code copy} of {@code key}'s descriptor names. */
     void capture(Tracee tracee, int copy, SysctlKey key) {
         try {
-            FileChannel file = FileChannel.open(Path.of("/proc/" + tracee.tid() + "/fd/" + copy), StandardOpenOption.READ);
+            Path copied = Path.of("/proc/" + tracee.tid() + "/fd/" + copy);
+            FileChannel file = FileChannel.open(copied, StandardOpenOption.READ);
             tree.republish(key);
             captures.add(new Capture(tracee.pid(), key, file));
         } catch (IOException e) {

@@ -1,6 +1,9 @@
 package dev.panatrace.procsys;
 
-/** Flags of {@code open} and commands of {@code fcntl}, from {@code <asm-generic/fcntl.h>}: the same on x86_64 and aarch64. */
+/**
+ * Flags of {@code open} and commands of {@code fcntl}, from {@code <asm-generic/fcntl.h>}: the same on
+ * x86_64 and aarch64.
+ */
 final class Fcntl {
     static final int O_ACCMODE = 03;
     static final int O_RDONLY = 00;

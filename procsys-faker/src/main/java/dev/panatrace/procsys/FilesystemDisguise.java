@@ -49,10 +49,11 @@ import java.util.regex.Pattern;
  * An open for reading of {@code /proc/self/mountinfo}, {@code /proc/thread-self/mountinfo},
  * {@code /proc/PID/mountinfo}, {@code /proc/PID/task/TID/mountinfo}, {@code /proc/mounts},
  * {@code /proc/self/mounts}, {@code /proc/thread-self/mounts} or {@code /proc/PID[/task/TID]/mounts}
- * (absolute paths) reads the real table of the thread the path names ({@code self} and
- * {@code thread-self}: the calling thread), rewrites it with a {@link MountTableRewriter}, writes the
- * result to a new file (mode 0600, in a private 0700 directory) and opens that instead. The file is
- * unlinked as soon as the open returns (or the thread ends inside it), so it lives as long as the descriptor. Since the whole table is
+ * (absolute paths) reads the real table of the process or thread the path names ({@code self}: the
+ * calling thread's process, {@code thread-self}: the calling thread), rewrites it with a
+ * {@link MountTableRewriter}, writes the result to a new file (mode 0600, in a private 0700 directory)
+ * and opens that instead. The file is unlinked as soon as the open returns, or the thread ends inside
+ * it, so it lives as long as the descriptor. Since the whole table is
  * made at open, reads of any size, seeks and re-reads see one consistent file. A link such as
  * {@code /proc/self/fd/N} of such a descriptor names the private file. A numbered path is read as the
  * thread would read it, through its own root ({@code /proc/TID/root/proc/PID/...}), so the number means

@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
 
 /** Paths under /proc as a traced thread names them, and the tracer's path to the file meant. */
 final class ProcPaths {
-    /** {@code /proc/self}, {@code /proc/thread-self}, {@code /proc/PID} or {@code /proc/PID/task/TID}, and the rest. */
+    /** {@code /proc/self}, {@code /proc/thread-self}, {@code /proc/PID} or {@code /proc/PID/task/TID}, then the rest. */
     private static final Pattern PROCESS_FILE = Pattern.compile("/proc/(self|thread-self|[0-9]+(?:/task/[0-9]+)?)/(.+)");
     /** Standard links into {@code /proc/self}: {@code /dev/fd} (udev's) and {@code /proc/mounts} (the kernel's). */
     private static final Pattern SELF_ALIAS = Pattern.compile("/dev/(fd/.+)|/proc/(mounts)");
