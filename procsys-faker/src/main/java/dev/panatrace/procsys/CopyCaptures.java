@@ -19,6 +19,7 @@ import java.util.List;
  * Tracer thread only.
  */
 final class CopyCaptures {
+    /** A part of the server logs as the server, the name its users know. */
     private static final System.Logger LOG = System.getLogger(ProcSysServer.class.getName());
 
     /** A file written through a copy of {@code key}'s descriptor in process {@code pid}. */

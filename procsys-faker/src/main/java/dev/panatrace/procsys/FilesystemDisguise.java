@@ -14,9 +14,9 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
@@ -293,9 +293,11 @@ public final class FilesystemDisguise implements TraceHandler, AutoCloseable {
     }
 
     /**
-     * A thread that ends inside a redirected open never reaches its exit, and the engine drops the
-     * per-syscall value that named the file; the file is named after the thread so that it is found here
-     * all the same. (A thread is in one open at a time, and its next one would write the same file anew.)
+     * Deletes the rewritten table of a thread that ended inside its open. Such a thread never reaches the
+     * exit stop that deletes the table, and the engine drops the per-syscall value that named it; so the
+     * table is tied to its thread by its name ({@link #tableFile}) rather than by a map from threads to
+     * files, and the thread's end finds it. A thread is in one open at a time, and a later open of its
+     * writes the same file anew.
      */
     @Override
     public void onExit(int tid, int pid, ExitStatus status) {

@@ -27,6 +27,7 @@ import java.util.TreeSet;
  * from the kernel, decides.
  */
 final class KeyDescriptors implements TraceHandler {
+    /** A part of the server logs as the server, the name its users know. */
     private static final System.Logger LOG = System.getLogger(ProcSysServer.class.getName());
 
     private static final Set<String> WRITES = Set.of("write", "pwrite64", "writev", "pwritev", "pwritev2",

@@ -17,6 +17,7 @@ import java.lang.System.Logger.Level;
  * its writes.
  */
 final class KeyOpens implements TraceHandler {
+    /** A part of the server logs as the server, the name its users know. */
     private static final System.Logger LOG = System.getLogger(ProcSysServer.class.getName());
 
     /** Move the descriptor the open returns into the range. */

@@ -20,8 +20,9 @@ import dev.panatrace.ptrace.TraceeLocal;
  *
  * <p>The answer is kept per process: its threads share root and working directory, and a new process is
  * looked at afresh. It is looked at again after {@code execve} (a setuid program, say, may differ) and after
- * {@code unshare}, {@code setns}, {@code chroot} and {@code pivot_root} in any of its threads; a thread that
- * alone entered another mount namespace then decides for all of them, which no program served here does.
+ * {@code unshare}, {@code setns}, {@code chroot} and {@code pivot_root} in any of its threads. A thread that
+ * alone enters another mount namespace (setns in one thread) thus decides for all of them, until the next
+ * such change; a per-thread answer would cost a look per thread for what processes almost never do.
  */
 final class TraceeViews implements TraceHandler {
     private final PrivateDirectory tree;
