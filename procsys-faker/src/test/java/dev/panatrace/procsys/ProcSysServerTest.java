@@ -5,12 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.panatrace.ptrace.SyscallSet;
 import dev.panatrace.ptrace.TraceMode;
+import dev.panatrace.ptrace.paths.PathSyscalls;
 import dev.panatrace.ptrace.testing.Tracees;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -54,6 +58,19 @@ class ProcSysServerTest {
 
     private ServedRun sh(String script) throws Exception {
         return ServedRun.of(server, temp, List.of(busybox, "sh", "-c", script));
+    }
+
+    /** The server's parts together stop what the server as one handler did: its seccomp filter is unchanged. */
+    @Test
+    void stopsThePathSyscallsFstatfsViewChangesAndCallsOnKeyDescriptors() {
+        SyscallSet wanted = server.syscalls();
+        Set<String> always = new TreeSet<>(PathSyscalls.allNames());
+        always.addAll(List.of("fstatfs", "unshare", "setns", "chroot", "pivot_root"));
+
+        assertEquals(always, wanted.names());
+        assertEquals(Set.of("write", "pwrite64", "writev", "pwritev", "pwritev2", "ftruncate", "dup", "dup2", "dup3",
+                "fcntl"), wanted.fdRangeNames());
+        assertEquals(List.of(ProcSysServer.FD_LOW, ProcSysServer.FD_HIGH), List.of(wanted.fdLow(), wanted.fdHigh()));
     }
 
     @Test
