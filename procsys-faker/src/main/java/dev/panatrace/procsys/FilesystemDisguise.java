@@ -8,28 +8,28 @@ import dev.panatrace.ptrace.Syscall;
 import dev.panatrace.ptrace.SyscallSet;
 import dev.panatrace.ptrace.TraceHandler;
 import dev.panatrace.ptrace.Tracee;
+import dev.panatrace.ptrace.TraceeLocal;
 import dev.panatrace.ptrace.paths.LexicalResolver;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.HashMap;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.regex.Matcher;
+import java.util.Set;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * Presents chosen mounts of traced programs as another, widely supported filesystem type, consistently
@@ -49,10 +49,11 @@ import java.util.stream.Stream;
  * An open for reading of {@code /proc/self/mountinfo}, {@code /proc/thread-self/mountinfo},
  * {@code /proc/PID/mountinfo}, {@code /proc/PID/task/TID/mountinfo}, {@code /proc/mounts},
  * {@code /proc/self/mounts}, {@code /proc/thread-self/mounts} or {@code /proc/PID[/task/TID]/mounts}
- * (absolute paths) reads the real table of the thread the path names ({@code self} and
- * {@code thread-self}: the calling thread), rewrites it with a {@link MountTableRewriter}, writes the
- * result to a new file (mode 0600, in a private 0700 directory) and opens that instead. The file is
- * unlinked as soon as the open returns, so it lives as long as the descriptor. Since the whole table is
+ * (absolute paths) reads the real table of the process or thread the path names ({@code self}: the
+ * calling thread's process, {@code thread-self}: the calling thread), rewrites it with a
+ * {@link MountTableRewriter}, writes the result to a new file (mode 0600, in a private 0700 directory)
+ * and opens that instead. The file is unlinked as soon as the open returns, or the thread ends inside
+ * it, so it lives as long as the descriptor. Since the whole table is
  * made at open, reads of any size, seeks and re-reads see one consistent file. A link such as
  * {@code /proc/self/fd/N} of such a descriptor names the private file. A numbered path is read as the
  * thread would read it, through its own root ({@code /proc/TID/root/proc/PID/...}), so the number means
@@ -79,35 +80,19 @@ import java.util.stream.Stream;
 public final class FilesystemDisguise implements TraceHandler, AutoCloseable {
     private static final System.Logger LOG = System.getLogger(FilesystemDisguise.class.getName());
 
-    /** From {@code <asm-generic/fcntl.h>}, the same on x86_64 and aarch64. */
-    private static final int O_ACCMODE = 03;
-    private static final int O_RDONLY = 0;
     /** From {@code <linux/fcntl.h>}. */
     private static final long AT_NO_AUTOMOUNT = 0x800;
     /** {@code struct utsname} has six fields of this size; release is the third (sys/utsname.h). */
     private static final int UTSNAME_FIELD = 65;
     private static final int UTSNAME_RELEASE = 2 * UTSNAME_FIELD;
-    /** {@code struct statfs} on x86_64 and aarch64: seven 64-bit words, fsid, then namelen, frsize, flags, spare. */
-    private static final int STATFS_SIZE = 120;
-    private static final int F_BSIZE = 8;
-    private static final int F_BLOCKS = 16;
-    private static final int F_BFREE = 24;
-    private static final int F_BAVAIL = 32;
-    private static final int F_FILES = 40;
-    private static final int F_FFREE = 48;
-    private static final int F_FRSIZE = 72;
-    /** Sizes shown for a disguised filesystem whose real counts are zero: 64 GiB of 4 KiB blocks, 4 Mi inodes. */
-    private static final long PLAUSIBLE_BLOCK_SIZE = 4096;
-    private static final long PLAUSIBLE_BLOCKS = 1L << 24;
-    private static final long PLAUSIBLE_FILES = 1L << 22;
-
-    private static final Pattern MOUNT_TABLE = Pattern.compile(
-            "/proc/(?:(self|thread-self)|([0-9]+)(?:/task/([0-9]+))?)/(mountinfo|mounts)|/proc/(mounts)");
+    private static final Pattern MOUNT_TABLE = Pattern.compile("mountinfo|mounts");
+    private static final FileAttribute<Set<PosixFilePermission>> TABLE_MODE =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
 
     /** What an entry stop asked to do at the exit. */
     private sealed interface Pending {}
 
-    /** Unlink the private file an open was redirected to. */
+    /** Unlink the private file an open was redirected to, named after the thread ({@link #tableFile}). */
     private record RedirectedOpen(Path file) implements Pending {}
 
     /** Present the {@code struct statfs} at {@code buffer} as {@code type}'s. */
@@ -130,24 +115,22 @@ public final class FilesystemDisguise implements TraceHandler, AutoCloseable {
     private final MountTableRewriter rewriter;
     private final Map<String, FilesystemType> mounts;
     private final byte[] release;
-    private final Path directory;
-    private final Object directoryKey;
-    private final Thread deleteOnExit;
-    /** By tid; tracer thread only. */
-    private final Map<Integer, Pending> pending = new HashMap<>();
+    private final PrivateDirectory directory;
+    private final TraceeLocal<Pending> pending = TraceeLocal.perSyscall();
     private long tablesServed;
+    /**
+     * Rewritten tables not deleted yet (over-counted when a thread's file is written anew before it was
+     * deleted); while there are none, a thread's exit has nothing to look for. Tracer thread only.
+     */
+    private int tablesOpening;
     /** Tracer thread only. */
     private AutomountFlag automountFlag = AutomountFlag.UNKNOWN;
 
-    private FilesystemDisguise(Map<String, FilesystemType> mounts, String release, Path directory) throws IOException {
+    private FilesystemDisguise(Map<String, FilesystemType> mounts, String release, PrivateDirectory directory) {
         this.mounts = Map.copyOf(mounts);
         this.rewriter = new MountTableRewriter(mounts);
         this.release = release == null ? null : release.getBytes(StandardCharsets.US_ASCII);
         this.directory = directory;
-        this.directoryKey = Files.readAttributes(directory, BasicFileAttributes.class).fileKey();
-        this.deleteOnExit = Thread.ofPlatform().name("fs-disguise-delete-" + directory.getFileName())
-                .unstarted(this::deleteFiles);
-        Runtime.getRuntime().addShutdownHook(deleteOnExit);
     }
 
     /**
@@ -220,13 +203,7 @@ public final class FilesystemDisguise implements TraceHandler, AutoCloseable {
          * @throws IllegalArgumentException if the directory's real path is not printable ASCII
          */
         public FilesystemDisguise build() throws IOException {
-            Path directory = Files.createTempDirectory(parent, "panatrace-fs-",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"))).toRealPath();
-            if (!directory.toString().matches("[ -~]+")) {
-                Files.delete(directory);
-                throw new IllegalArgumentException("the directory's path is not printable ASCII: " + directory);
-            }
-            return new FilesystemDisguise(mounts, release, directory);
+            return new FilesystemDisguise(mounts, release, PrivateDirectory.create(parent, "panatrace-fs-"));
         }
     }
 
@@ -254,7 +231,7 @@ public final class FilesystemDisguise implements TraceHandler, AutoCloseable {
      * @return the private directory rewritten mount tables are written to; deleted by {@link #close()}
      */
     public Path directory() {
-        return directory;
+        return directory.path();
     }
 
     /**
@@ -285,8 +262,6 @@ public final class FilesystemDisguise implements TraceHandler, AutoCloseable {
     /** Redirects a mount table's open, or notes what to change at the exit. */
     @Override
     public EntryAction onSyscallEntry(Syscall call) {
-        int tid = call.tracee().tid();
-        discard(pending.remove(tid));
         Pending what = switch (call.name()) {
             case "open" -> mountTable(call, 0, call.arg(1));
             case "openat" -> mountTable(call, 1, call.arg(2));
@@ -301,47 +276,44 @@ public final class FilesystemDisguise implements TraceHandler, AutoCloseable {
         if (what == null) {
             return EntryAction.CONTINUE;
         }
-        pending.put(tid, what);
+        call.tracee().set(pending, what);
         return EntryAction.OBSERVE_EXIT;
     }
 
     /** Completes what the entry began. */
     @Override
     public void onSyscallExit(Syscall call) {
-        switch (pending.remove(call.tracee().tid())) {
-            case RedirectedOpen open -> discard(open);
-            case StatfsResult statfs -> disguiseStatfs(call, statfs);
+        switch (call.tracee().get(pending)) {
+            case RedirectedOpen open -> delete(open.file());
+            case StatfsResult statfs -> StatfsReply.showAs(call, statfs.buffer(), statfs.type());
             case UnameResult uname -> writeRelease(call, uname);
             case AutomountProbe probe -> retryWithoutAutomountFlag(call, probe);
             case null -> { }
         }
     }
 
-    /** Drops what a thread that ended had pending. */
+    /**
+     * Deletes the rewritten table of a thread that ended inside its open. Such a thread never reaches the
+     * exit stop that deletes the table, and the engine drops the per-syscall value that named it; so the
+     * table is tied to its thread by its name ({@link #tableFile}) rather than by a map from threads to
+     * files, and the thread's end finds it. A thread is in one open at a time, and a later open of its
+     * writes the same file anew.
+     */
     @Override
     public void onExit(int tid, int pid, ExitStatus status) {
-        discard(pending.remove(tid));
+        if (tablesOpening > 0) {
+            delete(tableFile(tid));
+        }
     }
 
-    /** Deletes the private directory and any file still in it. */
+    /**
+     * Deletes the private directory and any file still in it.
+     *
+     * @throws java.io.UncheckedIOException if something cannot be deleted
+     */
     @Override
     public void close() {
-        deleteFiles();
-        try {
-            Runtime.getRuntime().removeShutdownHook(deleteOnExit);
-        } catch (IllegalStateException e) {
-            // The JVM is exiting; the hook runs deleteFiles again, harmlessly.
-        }
-    }
-
-    private void deleteFiles() {
-        try (Stream<Path> files = Files.walk(directory)) {
-            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(file);
-            }
-        } catch (IOException | UncheckedIOException e) {
-            LOG.log(Level.DEBUG, "cannot delete {0}: {1}", directory, e);
-        }
+        directory.close();
     }
 
     /** The {@code flags} of openat2's {@code struct open_how}, its first 64-bit member. */
@@ -355,52 +327,48 @@ public final class FilesystemDisguise implements TraceHandler, AutoCloseable {
 
     /** Redirects an open of a mount table for reading to a rewritten copy; null if it is none. */
     private Pending mountTable(Syscall call, int pathIndex, long flags) {
-        if (flags < 0 || (flags & O_ACCMODE) != O_RDONLY) {
+        if (flags < 0 || !Fcntl.readsOnly(flags)) {
             return null;
         }
         byte[] path = readPath(call, pathIndex);
-        if (path == null || !LexicalResolver.isAbsolute(path)) {
-            return null;
-        }
-        Matcher table = MOUNT_TABLE.matcher(new String(LexicalResolver.normalize(path), StandardCharsets.ISO_8859_1));
-        if (!table.matches()) {
+        if (path == null) {
             return null;
         }
         Tracee tracee = call.tracee();
-        String kind = table.group(5) != null ? "mounts" : table.group(4);
-        Path source;
-        if (table.group(2) == null) {
-            // /proc/mounts, self and thread-self: the calling thread's own table.
-            source = Path.of("/proc/" + tracee.tid() + "/" + kind);
-        } else {
-            // Numbered in the thread's pid namespace, which may not be the tracer's.
-            source = ProcPaths.asSeenBy(tracee.tid(), table.group(3) != null
-                    ? table.group(2) + "/task/" + table.group(3) + "/" + kind : table.group(2) + "/" + kind);
-        }
-        if (!seesDirectory(tracee.tid())) {
+        Optional<Path> source = ProcPaths.processFile(tracee, path, MOUNT_TABLE);
+        if (source.isEmpty() || !directory.isReachableBy(tracee.tid())) {
             return null;
         }
         byte[] real;
         try {
-            real = Files.readAllBytes(source);
+            real = Files.readAllBytes(source.get());
         } catch (IOException e) {
             // The kernel's own answer (ENOENT for a process that is gone) is the right one.
             return null;
         }
-        byte[] shown = kind.equals("mountinfo") ? rewriter.rewriteMountInfo(real) : rewriter.rewriteMounts(real);
-        Path file;
-        try {
-            file = Files.createTempFile(directory, kind + "-" + tracee.tid() + "-", "",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.write(file, shown);
+        boolean mountInfo = source.get().getFileName().toString().equals("mountinfo");
+        Path file = tableFile(tracee.tid());
+        ByteBuffer shown = ByteBuffer.wrap(mountInfo ? rewriter.rewriteMountInfo(real) : rewriter.rewriteMounts(real));
+        try (SeekableByteChannel out = Files.newByteChannel(file, EnumSet.of(StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE), TABLE_MODE)) {
+            while (shown.hasRemaining()) {
+                out.write(shown);
+            }
         } catch (IOException e) {
-            LOG.log(Level.WARNING, "cannot write a rewritten {0} to {1}; the tracee sees the real one: {2}",
-                    kind, directory, e);
+            LOG.log(Level.WARNING, "cannot write a rewritten mount table to {0}; the tracee sees the real one: {1}",
+                    file, e);
+            delete(file);
             return null;
         }
         call.replaceString(pathIndex, file.toString().getBytes(StandardCharsets.US_ASCII));
         tablesServed++;
+        tablesOpening++;
         return new RedirectedOpen(file);
+    }
+
+    /** The file a thread's redirected open of a mount table opens. */
+    private Path tableFile(int tid) {
+        return directory.path().resolve("table-" + tid);
     }
 
     private Pending statfs(Syscall call) {
@@ -495,35 +463,6 @@ public final class FilesystemDisguise implements TraceHandler, AutoCloseable {
         return (device & 0xff) | ((device >>> 12) & ~0xffL);
     }
 
-    private static void disguiseStatfs(Syscall call, StatfsResult statfs) {
-        if (call.result() != 0) {
-            return;
-        }
-        Tracee tracee = call.tracee();
-        try {
-            ByteBuffer buffer = ByteBuffer.wrap(tracee.read(statfs.buffer(), STATFS_SIZE)).order(ByteOrder.LITTLE_ENDIAN);
-            buffer.putLong(0, statfs.type().magic());
-            if (buffer.getLong(F_BLOCKS) == 0) {
-                if (buffer.getLong(F_BSIZE) == 0) {
-                    buffer.putLong(F_BSIZE, PLAUSIBLE_BLOCK_SIZE);
-                }
-                if (buffer.getLong(F_FRSIZE) == 0) {
-                    buffer.putLong(F_FRSIZE, buffer.getLong(F_BSIZE));
-                }
-                buffer.putLong(F_BLOCKS, PLAUSIBLE_BLOCKS);
-                buffer.putLong(F_BFREE, PLAUSIBLE_BLOCKS / 2);
-                buffer.putLong(F_BAVAIL, PLAUSIBLE_BLOCKS / 2);
-            }
-            if (buffer.getLong(F_FILES) == 0) {
-                buffer.putLong(F_FILES, PLAUSIBLE_FILES);
-                buffer.putLong(F_FFREE, PLAUSIBLE_FILES / 2);
-            }
-            tracee.write(statfs.buffer(), buffer.array());
-        } catch (ErrnoException e) {
-            // The kernel filled the buffer, so it is mapped; a thread that unmapped it meanwhile keeps its data.
-        }
-    }
-
     private void writeRelease(Syscall call, UnameResult uname) {
         if (call.result() != 0) {
             return;
@@ -535,13 +474,14 @@ public final class FilesystemDisguise implements TraceHandler, AutoCloseable {
         }
     }
 
-    private void discard(Pending what) {
-        if (what instanceof RedirectedOpen open) {
-            try {
-                Files.deleteIfExists(open.file());
-            } catch (IOException e) {
-                LOG.log(Level.DEBUG, "cannot delete {0}: {1}", open.file(), e);
+    /** Unlinks a rewritten table: once opened, or once its thread is gone. */
+    private void delete(Path file) {
+        try {
+            if (Files.deleteIfExists(file)) {
+                tablesOpening--;
             }
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot delete {0}, a rewritten mount table: {1}", file, e);
         }
     }
 
@@ -552,17 +492,4 @@ public final class FilesystemDisguise implements TraceHandler, AutoCloseable {
             return null;
         }
     }
-
-    /** Whether the thread reaches the private directory at the tracer's path. */
-    private boolean seesDirectory(int tid) {
-        try {
-            // /proc/TID/root resolves in the thread's own root and mount namespace.
-            Object key = Files.readAttributes(Path.of("/proc/" + tid + "/root" + directory), BasicFileAttributes.class,
-                    LinkOption.NOFOLLOW_LINKS).fileKey();
-            return directoryKey.equals(key);
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
 }

@@ -1,43 +1,18 @@
 package dev.panatrace.procsys;
 
 import dev.panatrace.ptrace.EntryAction;
-import dev.panatrace.ptrace.Errno;
-import dev.panatrace.ptrace.ErrnoException;
 import dev.panatrace.ptrace.ExitStatus;
 import dev.panatrace.ptrace.Syscall;
 import dev.panatrace.ptrace.SyscallSet;
-import dev.panatrace.ptrace.SyscallTable;
 import dev.panatrace.ptrace.TraceHandler;
 import dev.panatrace.ptrace.Tracee;
 import dev.panatrace.ptrace.paths.PathMap;
 import dev.panatrace.ptrace.paths.PathRedirector;
-import dev.panatrace.ptrace.paths.PathSyscalls;
 import dev.panatrace.ptrace.paths.Rewrite;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.lang.System.Logger.Level;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Iterator;
-import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Consumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Serves a {@link SysctlTree} as the /proc/sys of traced programs: a {@link TraceHandler} for
@@ -114,7 +89,7 @@ import java.util.regex.Pattern;
  * chroot) is left alone entirely, binds included: it sees the /proc/sys its own root holds. See
  * {@code TraceeViews}: the test is whether {@code /proc/TID/root} plus the directory's path is the same
  * directory, so a private mount namespace that still shares the file system (as {@code unshare -m}
- * makes) keeps being served. The answer is cached per thread and looked at again after
+ * makes) keeps being served. The answer is kept per process and looked at again after
  * {@code execve} and after {@code unshare}, {@code setns}, {@code chroot} and {@code pivot_root}.
  *
  * <h2>Reads</h2>
@@ -127,95 +102,25 @@ public final class ProcSysServer implements TraceHandler, AutoCloseable {
     /** One past the highest such descriptor. */
     public static final int FD_HIGH = 1064;
 
-    private static final System.Logger LOG = System.getLogger(ProcSysServer.class.getName());
-
-    /** From {@code <asm-generic/fcntl.h>}, the same on x86_64 and aarch64. */
-    private static final int O_ACCMODE = 03;
-    private static final int O_RDONLY = 00;
-    private static final int O_WRONLY = 01;
-    private static final int O_RDWR = 02;
-    private static final int O_TRUNC = 01000;
-    private static final int O_APPEND = 02000;
-    private static final int O_CLOEXEC = 02000000;
-    private static final int F_DUPFD = 0;
-    private static final int F_DUPFD_CLOEXEC = 1030;
-    /** From {@code <linux/magic.h>}. */
-    private static final long PROC_SUPER_MAGIC = 0x9fa0;
-    /** EBADF, from {@code <asm-generic/errno-base.h>}. */
-    private static final int EBADF = 9;
-    /** UIO_MAXIOV: writev(2) fails more iovecs with EINVAL. */
-    private static final int MAX_IOVECS = 1024;
-    /** The most bytes a write may hand the tree; sysctl values are far shorter, and longer ones fail. */
-    private static final int MAX_WRITE = 65536;
-
-    private static final Set<String> WRITES = Set.of("write", "pwrite64", "writev", "pwritev", "pwritev2",
-            "ftruncate");
-    private static final Set<String> VIEW_CHANGES = Set.of("unshare", "setns", "chroot", "pivot_root");
-    private static final Set<String> DUPLICATIONS = Set.of("dup", "dup2", "dup3");
-    /** What is watched on a descriptor that may hold a key: writes, and copies of it. */
-    private static final String[] ON_KEY_DESCRIPTORS = on(WRITES, DUPLICATIONS, Set.of("fcntl"));
-    /** fcntl's commands that copy a descriptor: F_DUPFD and F_DUPFD_CLOEXEC. */
-    private static final Set<Long> FCNTL_DUPLICATIONS = Set.of((long) F_DUPFD, (long) F_DUPFD_CLOEXEC);
-    /** Descriptor links a program reads to learn what it opened. */
-    private static final Pattern FD_LINK = Pattern.compile(
-            "/(?:proc/(self|thread-self|([0-9]+)(/task/[0-9]+)?)/(fd/[0-9]+|cwd)|dev/(fd/[0-9]+))");
-
-    /** What an entry stop asked to do at the exit of the same syscall. */
-    private sealed interface Pending {}
-
-    /** Move the descriptor an open returns into the watched range. */
-    private record MoveDescriptor(boolean closeOnExec, boolean hostFile) implements Pending {}
-
-    /** Report PROC_SUPER_MAGIC in the {@code struct statfs} at {@code buffer}. */
-    private record ProcMagic(long buffer) implements Pending {}
-
-    /** Replace a descriptor link's target, read through {@code link}, by its /proc/sys path. */
-    private record LinkTarget(Path link, long buffer, long size) implements Pending {}
-
-    /** A key's descriptor was copied; if the copy is outside the range, its writes are captured. */
-    private record CopiedOut(SysctlKey key) implements Pending {}
-
-    /** What a process writes through a copy of a key's descriptor, held until it is applied. */
-    private record Capture(int pid, SysctlKey key, FileChannel file) {}
-
-    /** The thread's root or namespaces may have changed. */
-    private record ViewChange() implements Pending {}
-
-    /** Only the redirector wants the exit (to log a rewrite). */
-    private record RedirectorOnly() implements Pending {}
-
     private final SysctlTree tree;
-    private final MaterializedTree files;
-    private final String rootSlash;
-    private final ProcSysPathMap map;
-    private final PathRedirector redirector;
-    private final TraceeViews views;
-    private final Thread deleteOnExit;
-    /** By tid; tracer thread only. */
-    private final Map<Integer, Pending> pending = new HashMap<>();
-    /** Tids whose current syscall's exit the redirector wants too; tracer thread only. */
-    private final Set<Integer> redirectorExits = new HashSet<>();
-    private boolean unvalidatedWritesLogged;
-    /**
-     * By process: descriptor numbers outside the range whose writes its stacked filters stop, because a
-     * copy of a key's descriptor was made to them there or in an ancestor (filters are inherited, as these
-     * sets are). Dropped when the process ends; tracer thread only.
-     */
-    private final Map<Integer, Set<Integer>> watchedCopies = new HashMap<>();
-    /** Files written through copies of key descriptors, not applied yet; tracer thread only. */
-    private final List<Capture> captures = new ArrayList<>();
+    private final PrivateDirectory directory;
+    private final CopyCaptures captures;
+    /** The parts, each with one job, in the order a syscall's entry meets them. */
+    private final HandlerChain parts;
 
-    private ProcSysServer(SysctlTree tree, MaterializedTree files, PathMap binds, Consumer<Rewrite> log)
-            throws IOException {
+    private ProcSysServer(SysctlTree tree, PrivateDirectory directory, MaterializedTree files, PathMap binds,
+            Consumer<Rewrite> log) {
         this.tree = tree;
-        this.files = files;
-        this.rootSlash = files.root() + "/";
-        this.map = new ProcSysPathMap(tree, files, binds);
-        this.redirector = log == null ? new PathRedirector(map) : new PathRedirector(map, log);
-        this.views = new TraceeViews(files.root());
-        this.deleteOnExit = Thread.ofPlatform().name("procsys-delete-" + files.root().getFileName())
-                .unstarted(this::deleteFiles);
-        Runtime.getRuntime().addShutdownHook(deleteOnExit);
+        this.directory = directory;
+        this.captures = new CopyCaptures(tree);
+        ProcSysPathMap map = new ProcSysPathMap(tree, files, binds);
+        TraceeViews views = new TraceeViews(directory);
+        ServedPaths paths = new ServedPaths(map, log == null ? new PathRedirector(map) : new PathRedirector(map, log),
+                views);
+        DescriptorTargets descriptors = new DescriptorTargets(files, views);
+        // The path handlers after ServedPaths see the paths it redirected, and its classification of them.
+        this.parts = HandlerChain.of(views, paths, new KeyOpens(tree, paths), new ProcStatfs(paths, views, descriptors),
+                new DescriptorLinks(files, views), new KeyDescriptors(tree, views, descriptors, captures));
     }
 
     /**
@@ -282,21 +187,13 @@ public final class ProcSysServer implements TraceHandler, AutoCloseable {
          * @throws IllegalStateException if the tree is materialized elsewhere already
          */
         public ProcSysServer build() throws IOException {
-            Path directory = Files.createTempDirectory(parent, "panatrace-procsys-");
-            MaterializedTree files;
+            PrivateDirectory directory = PrivateDirectory.create(parent, "panatrace-procsys-");
             try {
-                if (!directory.toRealPath().toString().matches("[ -~]+")) {
-                    throw new IllegalArgumentException("the directory's path is not printable ASCII: " + directory);
-                }
-                files = tree.materialize(directory);
+                MaterializedTree files = tree.materialize(directory.path());
+                directory.deleteWith(files::close);
+                return new ProcSysServer(tree, directory, files, binds, log);
             } catch (IOException | RuntimeException e) {
-                Files.deleteIfExists(directory);
-                throw e;
-            }
-            try {
-                return new ProcSysServer(tree, files, binds, log);
-            } catch (IOException | RuntimeException e) {
-                files.close();
+                directory.close();
                 throw e;
             }
         }
@@ -317,7 +214,7 @@ public final class ProcSysServer implements TraceHandler, AutoCloseable {
      * @return its real path
      */
     public Path materializedRoot() {
-        return files.root();
+        return directory.path();
     }
 
     /**
@@ -336,11 +233,7 @@ public final class ProcSysServer implements TraceHandler, AutoCloseable {
      */
     @Override
     public SyscallSet syscalls() {
-        Set<String> names = new TreeSet<>(PathSyscalls.allNames());
-        names.add("fstatfs");
-        names.addAll(VIEW_CHANGES);
-        // Writes and copies matter only for the descriptors moved into the range.
-        return SyscallSet.of(names).withFdRange(FD_LOW, FD_HIGH, ON_KEY_DESCRIPTORS);
+        return parts.syscalls();
     }
 
     /** True: redirected paths are placed in scratch memory. */
@@ -352,535 +245,37 @@ public final class ProcSysServer implements TraceHandler, AutoCloseable {
     /** Redirects, fails or takes over the syscall as the class description says. */
     @Override
     public EntryAction onSyscallEntry(Syscall call) {
-        String name = call.name();
-        Tracee tracee = call.tracee();
-        applyCaptures(0);
-        if (VIEW_CHANGES.contains(name)) {
-            return await(tracee.tid(), new ViewChange());
-        }
-        if (WRITES.contains(name)) {
-            return write(call);
-        }
-        TraceeViews.View view = views.of(tracee);
-        if (!view.seesTree()) {
-            return EntryAction.CONTINUE;
-        }
-        if (name.equals("fcntl") && !FCNTL_DUPLICATIONS.contains(call.arg(1))) {
-            return EntryAction.CONTINUE;
-        }
-        if (DUPLICATIONS.contains(name) || name.equals("fcntl")) {
-            int fd = (int) call.arg(0);
-            boolean watched = fd >= FD_LOW && fd < FD_HIGH || watchesCopy(tracee.pid(), fd);
-            DescriptorKey key = watched ? keyOfDescriptor(tracee, fd) : null;
-            return key != null && !key.hostFile() ? await(tracee.tid(), new CopiedOut(key.key())) : EntryAction.CONTINUE;
-        }
-        if (name.equals("fstatfs")) {
-            return servedDescriptor(tracee.tid(), (int) call.arg(0))
-                    ? await(tracee.tid(), new ProcMagic(call.arg(1))) : EntryAction.CONTINUE;
-        }
-        return pathSyscall(call, view);
+        captures.apply(0);
+        return parts.onSyscallEntry(call);
     }
 
-    /** Completes what the entry stop began. */
+    /** Completes what the entry began. */
     @Override
     public void onSyscallExit(Syscall call) {
-        int tid = call.tracee().tid();
-        Pending what = pending.remove(tid);
-        switch (what) {
-            case MoveDescriptor move -> moveDescriptor(call, move);
-            case ProcMagic magic -> reportProcMagic(call, magic);
-            case LinkTarget link -> rewriteLink(call, link);
-            case CopiedOut copied -> followCopy(call, copied.key());
-            case ViewChange _ -> views.forgetProcess(call.tracee().pid());
-            case RedirectorOnly _ -> { }
-            case null -> { }
-        }
-        if (redirectorExits.remove(tid)) {
-            redirector.onSyscallExit(call);
-        }
+        parts.onSyscallExit(call);
     }
 
-    /** The thread that exec'd takes over the leader's tid; its view is looked at afresh. */
     @Override
     public void onExec(Tracee tracee, int formerTid) {
-        Pending what = pending.remove(formerTid);
-        if (what != null) {
-            pending.put(tracee.tid(), what);
-        }
-        if (redirectorExits.remove(formerTid)) {
-            redirectorExits.add(tracee.tid());
-        }
-        views.forget(formerTid);
-        views.forget(tracee.tid());
-        redirector.onExec(tracee, formerTid);
+        parts.onExec(tracee, formerTid);
     }
 
-    /** A new thread inherits its creator's view. */
-    @Override
-    public void onNewTracee(int parentTid, int tid, int pid) {
-        views.started(parentTid, tid, pid);
-        if (tid == pid && !watchedCopies.isEmpty()) {
-            // A new process inherits its parent's filters, and with them what they watch.
-            Set<Integer> inherited = watchedCopies.get(processOf(parentTid));
-            if (inherited != null) {
-                watchedCopies.put(pid, new HashSet<>(inherited));
-            }
-        }
-    }
-
-    private boolean watchesCopy(int pid, int fd) {
-        Set<Integer> fds = watchedCopies.get(pid);
-        return fds != null && fds.contains(fd);
-    }
-
-    /** The process of a live thread, from /proc/TID/status; the tid itself if that cannot be read. */
-    private static int processOf(int tid) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc", Integer.toString(tid), "status"))) {
-                if (line.startsWith("Tgid:")) {
-                    return Integer.parseInt(line.substring(5).strip());
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            LOG.log(Level.DEBUG, "cannot read the process of tid {0}: {1}", tid, e);
-        }
-        return tid;
-    }
-
-    /** How many processes have watched copies (for tests: the map must shrink as processes end). */
-    int processesWithWatchedCopies() {
-        return watchedCopies.size();
-    }
-
-    /** Forgets the thread. */
+    /** What an ended process wrote through copies it could not have watched goes to the tree. */
     @Override
     public void onExit(int tid, int pid, ExitStatus status) {
         if (tid == pid) {
-            applyCaptures(pid);
-            watchedCopies.remove(pid);
+            captures.apply(pid);
         }
-        pending.remove(tid);
-        redirectorExits.remove(tid);
-        views.forget(tid);
-        redirector.onExit(tid, pid, status);
     }
 
     /**
      * Deletes the materialized directory. Traced programs still running then find /proc/sys keys
      * missing; close the server after the trace.
+     *
+     * @throws java.io.UncheckedIOException if something cannot be deleted
      */
     @Override
     public void close() {
-        try {
-            Runtime.getRuntime().removeShutdownHook(deleteOnExit);
-        } catch (IllegalStateException e) {
-            // The JVM is shutting down and the hook runs anyway.
-        }
-        deleteFiles();
-    }
-
-    private void deleteFiles() {
-        try {
-            files.close();
-        } catch (IOException e) {
-            throw new UncheckedIOException("deleting " + files.root(), e);
-        }
-    }
-
-    private EntryAction await(int tid, Pending what) {
-        pending.put(tid, what);
-        return EntryAction.OBSERVE_EXIT;
-    }
-
-    private EntryAction pathSyscall(Syscall call, TraceeViews.View view) {
-        String name = call.name();
-        int tid = call.tracee().tid();
-        int flagsIndex = switch (name) {
-            case "open" -> 1;
-            case "openat" -> 2;
-            default -> -1;
-        };
-        int flags = flagsIndex < 0 ? 0 : (int) call.arg(flagsIndex);
-        boolean writeOpen = name.equals("creat") || (flagsIndex >= 0 && isWriteAccess(flags));
-        map.begin(name, writeOpen);
-        EntryAction action = redirector.onSyscallEntry(call);
-        if (action.skips()) {
-            return action;
-        }
-        ProcSysPathMap.Resolution resolution = map.last();
-        Pending what = switch (name) {
-            case "open", "openat", "creat" -> opened(call, resolution, writeOpen, flagsIndex, flags);
-            case "statfs" -> resolution != null && resolution.materialized() ? new ProcMagic(call.arg(1)) : null;
-            case "readlink" -> linkTarget(call, 0, call.arg(1), call.arg(2));
-            case "readlinkat" -> linkTarget(call, 1, call.arg(2), call.arg(3));
-            default -> null;
-        };
-        if (action.observesExit()) {
-            redirectorExits.add(tid);
-            what = what == null ? new RedirectorOnly() : what;
-        }
-        return what == null ? EntryAction.CONTINUE : await(tid, what);
-    }
-
-    private static boolean isWriteAccess(int flags) {
-        int access = flags & O_ACCMODE;
-        return access == O_WRONLY || access == O_RDWR;
-    }
-
-    private Pending opened(Syscall call, ProcSysPathMap.Resolution resolution, boolean writeOpen, int flagsIndex,
-            int flags) {
-        if (resolution == null) {
-            return null;
-        }
-        boolean servedKey = resolution.kind() == PathKind.KEY && resolution.materialized();
-        if (!writeOpen) {
-            if (servedKey) {
-                tree.read(resolution.procPath());
-            }
-            return null;
-        }
-        if (!servedKey && resolution.kind() != PathKind.HOST) {
-            return null;
-        }
-        // procfs ignores both; on the shared regular file they would empty it or append to it.
-        int served = flags & ~(O_TRUNC | O_APPEND);
-        if (!servedKey) {
-            // The host's file, read-only: a copy of the descriptor outside the watched range (a shell's
-            // dup2 onto standard output) then fails its writes with EBADF instead of changing the host.
-            served = (served & ~O_ACCMODE) | O_RDONLY;
-        }
-        if (flagsIndex >= 0 && served != flags) {
-            call.setArg(flagsIndex, served);
-        }
-        return new MoveDescriptor((flags & O_CLOEXEC) != 0, !servedKey);
-    }
-
-    private void moveDescriptor(Syscall call, MoveDescriptor move) {
-        long fd = call.result();
-        if (fd < 0) {
-            return;
-        }
-        SyscallTable table = SyscallTable.of(call.tracee().arch());
-        long moved = call.inject(table.numberOf("fcntl"), fd, move.closeOnExec() ? F_DUPFD_CLOEXEC : F_DUPFD, FD_LOW);
-        if (moved >= FD_HIGH) {
-            closeInTracee(call, moved);
-            moved = -Errno.EMFILE;
-        }
-        if (moved < 0) {
-            if (move.hostFile()) {
-                // Its writes would reach the host's /proc/sys unseen: better no descriptor at all.
-                closeInTracee(call, fd);
-                call.setResult(moved);
-                LOG.log(Level.WARNING, "pid {0}: an open of a host /proc/sys key for writing failed with {1}: its "
-                        + "descriptor could not be moved to [{2}, {3})", call.tracee().pid(),
-                        Errno.name((int) -moved), FD_LOW, FD_HIGH);
-            } else if (!unvalidatedWritesLogged) {
-                unvalidatedWritesLogged = true;
-                LOG.log(Level.WARNING, "pid {0}: a /proc/sys key opened for writing stays at descriptor {1} ({2} "
-                        + "moving it to [{3}, {4})): writes to it go to the file unvalidated; logged once",
-                        call.tracee().pid(), fd, Errno.name((int) -moved), FD_LOW, FD_HIGH);
-            }
-            return;
-        }
-        closeInTracee(call, fd);
-        call.setResult(moved);
-    }
-
-    /** Closes a descriptor the program did not ask for; a failure leaves it open there, which is said. */
-    private static void closeInTracee(Syscall call, long fd) {
-        long result = call.inject(SyscallTable.of(call.tracee().arch()).numberOf("close"), fd);
-        if (result < 0) {
-            LOG.log(Level.WARNING, "pid {0}: closing descriptor {1}, a copy the launcher made, failed with {2}; "
-                    + "it stays open in that process", call.tracee().pid(), fd, Errno.name((int) -result));
-        }
-    }
-
-    /**
-     * A copy of a key's descriptor outside the range (a shell's {@code dup2} onto standard output): have
-     * the engine stop this process's writes to that descriptor number too, so they are validated like
-     * any other; where it cannot, capture them instead.
-     */
-    private void followCopy(Syscall call, SysctlKey key) {
-        long copy = call.result();
-        if (copy < 0 || (copy >= FD_LOW && copy < FD_HIGH)) {
-            return;
-        }
-        try {
-            // Its writes, and its own copies (a shell's `exec 5>key; echo x >&5` copies twice).
-            call.watchDescriptor((int) copy, ON_KEY_DESCRIPTORS);
-            watchedCopies.computeIfAbsent(call.tracee().pid(), pid -> new HashSet<>()).add((int) copy);
-        } catch (ErrnoException | IllegalStateException e) {
-            LOG.log(Level.DEBUG, "cannot watch descriptor {0} of pid {1} ({2}); capturing its writes",
-                    copy, call.tracee().pid(), e.getMessage());
-            capture(call, key);
-        }
-    }
-
-    /**
-     * A copy of a key's descriptor outside the range will be written unwatched: publish the key's file
-     * anew, so that those writes land in the old file, which only the copy and this server hold.
-     */
-    private void capture(Syscall call, SysctlKey key) {
-        long copy = call.result();
-        if (copy < 0 || (copy >= FD_LOW && copy < FD_HIGH)) {
-            return;
-        }
-        int tid = call.tracee().tid();
-        try {
-            FileChannel file = FileChannel.open(Path.of("/proc/" + tid + "/fd/" + copy), StandardOpenOption.READ);
-            tree.republish(key);
-            captures.add(new Capture(call.tracee().pid(), key, file));
-        } catch (IOException e) {
-            LOG.log(Level.DEBUG, "cannot hold the copy of {0} in tid {1}: {2}", key, tid, e);
-        }
-    }
-
-    /**
-     * Hands what was written through copies to the tree: each capture once it holds something (whichever
-     * process stops next, so that a reader started after the write sees it), and all of an ended
-     * process's captures.
-     *
-     * @param endedPid the process that ended, or 0
-     */
-    private void applyCaptures(int endedPid) {
-        if (captures.isEmpty()) {
-            return;
-        }
-        for (Iterator<Capture> it = captures.iterator(); it.hasNext(); ) {
-            Capture capture = it.next();
-            int pid = capture.pid();
-            try {
-                long size = capture.file().size();
-                if (size == 0 && pid != endedPid) {
-                    continue;
-                }
-                if (size > 0) {
-                    ByteBuffer data = ByteBuffer.allocate((int) Math.min(size, MAX_WRITE));
-                    capture.file().read(data, 0);
-                    WriteResult result = tree.write(capture.key().path(), data.array(), 0, data.position());
-                    if (result != WriteResult.OK) {
-                        LOG.log(Level.WARNING, "pid {0} wrote {1} through a copied descriptor; the value was "
-                                + "refused ({2}) and dropped", pid, capture.key().name(), Errno.name(result.errno()));
-                    }
-                }
-                capture.file().close();
-            } catch (IOException e) {
-                LOG.log(Level.DEBUG, "cannot read what pid {0} wrote to {1}: {2}", pid, capture.key(), e);
-            }
-            it.remove();
-        }
-    }
-
-    @SafeVarargs
-    private static String[] on(Set<String>... groups) {
-        Set<String> all = new TreeSet<>();
-        for (Set<String> group : groups) {
-            all.addAll(group);
-        }
-        return all.toArray(String[]::new);
-    }
-
-    private static void reportProcMagic(Syscall call, ProcMagic magic) {
-        if (call.result() != 0) {
-            return;
-        }
-        // f_type is the first member of struct statfs, a 64-bit word on x86_64 and aarch64 (little-endian).
-        byte[] type = ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN).putLong(PROC_SUPER_MAGIC).array();
-        try {
-            call.tracee().write(magic.buffer(), type);
-        } catch (ErrnoException e) {
-            // The kernel filled the buffer, so it is writable; a thread that unmapped it meanwhile keeps its data.
-        }
-    }
-
-    /** A pending link rewrite if the syscall reads a descriptor link, else null. */
-    private static Pending linkTarget(Syscall call, int pathIndex, long buffer, long size) {
-        byte[] path;
-        try {
-            path = call.readString(pathIndex);
-        } catch (ErrnoException e) {
-            return null;
-        }
-        if (path == null) {
-            return null;
-        }
-        Matcher link = FD_LINK.matcher(new String(path, StandardCharsets.ISO_8859_1));
-        if (!link.matches()) {
-            return null;
-        }
-        Tracee tracee = call.tracee();
-        if (link.group(5) != null) {
-            return new LinkTarget(Path.of("/proc/" + tracee.pid() + "/" + link.group(5)), buffer, size);
-        }
-        if (link.group(1).equals("self")) {
-            return new LinkTarget(Path.of("/proc/" + tracee.pid() + "/" + link.group(4)), buffer, size);
-        }
-        if (link.group(1).equals("thread-self")) {
-            return new LinkTarget(Path.of("/proc/" + tracee.pid() + "/task/" + tracee.tid() + "/" + link.group(4)),
-                    buffer, size);
-        }
-        // Numbered in the thread's pid namespace, which may not be the tracer's.
-        return new LinkTarget(ProcPaths.asSeenBy(tracee.tid(),
-                link.group(2) + (link.group(3) == null ? "" : link.group(3)) + "/" + link.group(4)), buffer, size);
-    }
-
-    private void rewriteLink(Syscall call, LinkTarget link) {
-        if (call.result() <= 0) {
-            return;
-        }
-        Optional<String> procPath;
-        try {
-            procPath = files.procPath(Files.readSymbolicLink(link.link()).toString());
-        } catch (IOException e) {
-            return;
-        }
-        if (procPath.isEmpty()) {
-            return;
-        }
-        byte[] text = procPath.get().getBytes(StandardCharsets.US_ASCII);
-        // readlink(2) truncates to bufsiz bytes and adds no NUL.
-        int length = (int) Math.min(text.length, link.size());
-        try {
-            call.tracee().write(link.buffer(), Arrays.copyOf(text, length));
-        } catch (ErrnoException e) {
-            return;
-        }
-        call.setResult(length);
-    }
-
-    /** Whether a thread's descriptor is a materialized file or directory. */
-    private boolean servedDescriptor(int tid, int fd) {
-        String target = descriptorTarget(tid, fd);
-        return target != null && (target.startsWith(rootSlash) || target.equals(files.root().toString()));
-    }
-
-    private static String descriptorTarget(int tid, int fd) {
-        try {
-            String target = Files.readSymbolicLink(Path.of("/proc/" + tid + "/fd/" + fd)).toString();
-            // A key's file replaced by a later write still names its key; the kernel marks it so.
-            return target.endsWith(DELETED) ? target.substring(0, target.length() - DELETED.length()) : target;
-        } catch (IOException e) {
-            return null;
-        }
-    }
-
-    /** What the kernel appends to a descriptor's link when its file was unlinked or renamed over. */
-    private static final String DELETED = " (deleted)";
-
-    /** A write-like syscall on a descriptor in the range: the tree's if the descriptor is a key's. */
-    private EntryAction write(Syscall call) {
-        Tracee tracee = call.tracee();
-        int fd = (int) call.arg(0);
-        if ((fd < FD_LOW || fd >= FD_HIGH) && !watchesCopy(tracee.pid(), fd)) {
-            // Only in syscall mode, where every write stops.
-            return EntryAction.CONTINUE;
-        }
-        DescriptorKey key = keyOfDescriptor(tracee, fd);
-        if (key == null) {
-            return EntryAction.CONTINUE;
-        }
-        if (!key.hostFile() && !openForWriting(tracee.tid(), fd)) {
-            return EntryAction.failing(EBADF);
-        }
-        if (call.name().equals("ftruncate")) {
-            // procfs accepts and ignores a size change of a sysctl file.
-            return EntryAction.returning(0);
-        }
-        long offset = switch (call.name()) {
-            case "pwrite64", "pwritev" -> call.arg(3);
-            // -1: at the current offset, which for these descriptors stays 0.
-            case "pwritev2" -> call.arg(3) == -1 ? 0 : call.arg(3);
-            default -> 0;
-        };
-        byte[] data;
-        try {
-            data = call.name().startsWith("pwritev") || call.name().equals("writev")
-                    ? gather(tracee, call.arg(1), call.arg(2))
-                    : bytes(tracee, call.arg(1), call.arg(2));
-        } catch (ErrnoException e) {
-            if (e.errno() == Errno.EFAULT) {
-                return EntryAction.failing(Errno.EFAULT);
-            }
-            throw e;
-        }
-        if (data == null) {
-            return EntryAction.failing(Errno.EINVAL);
-        }
-        if (data.length == 0 || offset != 0) {
-            return EntryAction.returning(data.length);
-        }
-        WriteResult result = tree.write(key.key().path(), data, 0, data.length);
-        return result == WriteResult.OK ? EntryAction.returning(data.length) : EntryAction.failing(result.errno());
-    }
-
-    /** The key a descriptor holds, and whether the descriptor is the host's file of it. */
-    private record DescriptorKey(SysctlKey key, boolean hostFile) {}
-
-    /**
-     * The key a descriptor holds: a materialized key's file, or, for a thread that sees the tracer's
-     * file system, a host /proc/sys file opened for a key shown through. Null for anything else.
-     */
-    private DescriptorKey keyOfDescriptor(Tracee tracee, int fd) {
-        String target = descriptorTarget(tracee.tid(), fd);
-        if (target == null) {
-            return null;
-        }
-        if (target.startsWith(rootSlash)) {
-            return files.keyOf(Path.of(target)).map(key -> new DescriptorKey(key, false)).orElse(null);
-        }
-        if (target.startsWith(SysctlKey.PROC_SYS_SLASH) && views.of(tracee).seesTree()) {
-            try {
-                return new DescriptorKey(SysctlKey.ofPath(target), true);
-            } catch (IllegalArgumentException e) {
-                return null;
-            }
-        }
-        return null;
-    }
-
-    /** Whether the descriptor's access mode allows writing, from {@code /proc/TID/fdinfo/N}. */
-    private static boolean openForWriting(int tid, int fd) {
-        String info;
-        try {
-            info = Files.readString(Path.of("/proc/" + tid + "/fdinfo/" + fd), StandardCharsets.US_ASCII);
-        } catch (IOException e) {
-            return false;
-        }
-        for (String line : info.split("\n")) {
-            if (line.startsWith("flags:")) {
-                return isWriteAccess(Integer.parseInt(line.substring("flags:".length()).strip(), 8));
-            }
-        }
-        return false;
-    }
-
-    /** {@code length} bytes at {@code address}, or null if too many for a sysctl value. */
-    private static byte[] bytes(Tracee tracee, long address, long length) {
-        if (length < 0 || length > MAX_WRITE) {
-            return null;
-        }
-        return length == 0 ? new byte[0] : tracee.read(address, (int) length);
-    }
-
-    /** The bytes of {@code count} iovecs at {@code iov}, or null if too many. */
-    private static byte[] gather(Tracee tracee, long iov, long count) {
-        if (count < 0 || count > MAX_IOVECS) {
-            return null;
-        }
-        if (count == 0) {
-            return new byte[0];
-        }
-        // struct iovec { void *iov_base; size_t iov_len; }: 16 bytes on 64-bit Linux.
-        ByteBuffer vectors = ByteBuffer.wrap(tracee.read(iov, (int) count * 16)).order(ByteOrder.LITTLE_ENDIAN);
-        ByteArrayOutputStream data = new ByteArrayOutputStream();
-        for (int i = 0; i < count; i++) {
-            long base = vectors.getLong();
-            long length = vectors.getLong();
-            if (length < 0 || data.size() + length > MAX_WRITE) {
-                return null;
-            }
-            data.writeBytes(bytes(tracee, base, length));
-        }
-        return data.toByteArray();
+        directory.close();
     }
 }

@@ -6,18 +6,25 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.panatrace.ptrace.EntryAction;
 import dev.panatrace.ptrace.ExitStatus;
+import dev.panatrace.ptrace.Syscall;
+import dev.panatrace.ptrace.SyscallSet;
 import dev.panatrace.ptrace.TraceHandler;
 import dev.panatrace.ptrace.TraceSession;
 import dev.panatrace.ptrace.Tracer;
 import dev.panatrace.ptrace.testing.ProcessResult;
 import dev.panatrace.ptrace.testing.Tracees;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -80,8 +87,10 @@ class FilesystemDisguiseTest {
     @Test
     void mountTablesDifferOnlyInTheDisguisedLine() throws Exception {
         for (String table : List.of("/proc/self/mountinfo", "/proc/mounts", "/proc/thread-self/mounts")) {
-            ProcessResult untraced = Tracees.runUntraced(TIMEOUT, List.of(busybox, "cat", table));
-            ProcessResult traced = traced(disguise, busybox, "cat", table);
+            List<ProcessResult> reads = whileTheTableHoldsStill(table, () -> List.of(
+                    Tracees.runUntraced(TIMEOUT, List.of(busybox, "cat", table)), traced(disguise, busybox, "cat", table)));
+            ProcessResult untraced = reads.get(0);
+            ProcessResult traced = reads.get(1);
 
             assertEquals(0, traced.exitCode(), traced.stderr());
             String[] real = untraced.stdout().split("\n", -1);
@@ -106,17 +115,62 @@ class FilesystemDisguiseTest {
 
     @Test
     void readsOfAnySizeAndOtherNamesOfTheTableSeeTheSameBytes() throws Exception {
-        String whole = traced(disguise, busybox, "cat", "/proc/self/mountinfo").stdout();
+        List<String> blockSizes = List.of("1", "100", "65536");
+        List<ProcessResult> reads = whileTheTableHoldsStill("/proc/self/mountinfo", () -> {
+            List<ProcessResult> results = new ArrayList<>();
+            results.add(traced(disguise, busybox, "cat", "/proc/self/mountinfo"));
+            for (String blockSize : blockSizes) {
+                results.add(traced(disguise, busybox, "dd", "if=/proc/self/mountinfo", "bs=" + blockSize));
+            }
+            results.add(traced(disguise, busybox, "sh", "-c", "exec " + busybox + " cat /proc/$$/mountinfo"));
+            results.add(traced(disguise, busybox, "cat", "/proc/thread-self/mountinfo"));
+            return results;
+        });
+
+        String whole = reads.get(0).stdout();
         assertTrue(whole.contains(" - " + shown.fsName() + " "), whole);
-        for (String blockSize : List.of("1", "100", "65536")) {
-            ProcessResult dd = traced(disguise, busybox, "dd", "if=/proc/self/mountinfo", "bs=" + blockSize);
-            assertEquals(whole, dd.stdout(), "bs=" + blockSize + ": " + dd.stderr());
+        for (int i = 0; i < blockSizes.size(); i++) {
+            ProcessResult dd = reads.get(1 + i);
+            assertEquals(whole, dd.stdout(), "bs=" + blockSizes.get(i) + ": " + dd.stderr());
         }
-        ProcessResult byPid = traced(disguise, busybox, "sh", "-c", "exec " + busybox + " cat /proc/$$/mountinfo");
-        ProcessResult byThread = traced(disguise, busybox, "cat", "/proc/thread-self/mountinfo");
+        ProcessResult byPid = reads.get(4);
+        ProcessResult byThread = reads.get(5);
         assertEquals(whole, byPid.stdout(), byPid.stderr());
         assertEquals(whole, byThread.stdout(), byThread.stderr());
         assertEquals(0, Files.list(disguise.directory()).count(), "rewritten tables are unlinked once opened");
+    }
+
+    /**
+     * A thread killed inside a redirected open never reaches the exit that would unlink the rewritten
+     * table: the table goes when the thread's end is reported.
+     */
+    @Test
+    void aTableWhoseOpenNeverReturnsIsDeletedWhenItsThreadEnds() throws Exception {
+        Path directory = disguise.directory();
+        List<Path> opened = new CopyOnWriteArrayList<>();
+        TraceHandler killInsideTheOpen = new TraceHandler() {
+            @Override
+            public SyscallSet syscalls() {
+                return SyscallSet.of("openat");
+            }
+
+            @Override
+            public EntryAction onSyscallEntry(Syscall call) {
+                Path path = Path.of(new String(call.readString(1), StandardCharsets.ISO_8859_1));
+                if (path.startsWith(directory)) {
+                    opened.add(path);
+                    // Pending at the entry stop, SIGKILL ends the thread before the open runs.
+                    ProcessHandle.of(call.tracee().pid()).orElseThrow().destroyForcibly();
+                }
+                return EntryAction.CONTINUE;
+            }
+        };
+
+        ProcessResult result = traced(HandlerChain.of(disguise, killInsideTheOpen), busybox, "cat", "/proc/self/mountinfo");
+
+        assertEquals(128 + 9, result.exitCode(), result.stderr());
+        assertEquals(1, opened.size(), "the open was redirected to a rewritten table: " + opened);
+        assertEquals(List.of(), Files.list(directory).toList());
     }
 
     @Test
@@ -168,6 +222,21 @@ class FilesystemDisguiseTest {
 
             assertEquals("1\n9fa0\n" + Long.toHexString(shown.magic()) + "\n1\n5.15.0-panatrace\n", result.stdout(),
                     result.stderr());
+        }
+    }
+
+    /**
+     * The results of {@code reads} during which the mount table did not change: programs elsewhere on the
+     * machine (a container runtime, say) may mount and unmount meanwhile.
+     */
+    private <T> T whileTheTableHoldsStill(String table, Callable<T> reads) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            String before = Tracees.runUntraced(TIMEOUT, List.of(busybox, "cat", table)).stdout();
+            T results = reads.call();
+            if (before.equals(Tracees.runUntraced(TIMEOUT, List.of(busybox, "cat", table)).stdout())) {
+                return results;
+            }
+            assertTrue(attempt < 10, "the mount table " + table + " changed during each of " + attempt + " attempts");
         }
     }
 
