@@ -49,7 +49,7 @@ class FirstBuildTest {
         List<String> said = first.stderr().lines().toList();
         assertEquals(1, said.size(), first.stderr());
         assertTrue(said.getFirst().matches("k3s-launcher: first run: building the launcher from source with Java \\S+ "
-                + "\\(mvn .* -Dpanatrace.distribution=false package -pl k3s-launcher -am\\); this usually takes .*, "
+                + "\\(mvn .* -Dpanatrace.distribution=false package -pl k3s-launcher -am\\); this takes .*, "
                 + "once"), said.getFirst());
         assertFalse(first.stderr().contains("\u001b"), "an escape sequence: " + first.stderr());
         Path target = copy.resolve("k3s-launcher/target");
