@@ -57,10 +57,12 @@ if (( $(feature "$stage/runtime/bin/java") >= 25 )); then
     PANATRACE_JAVA_OPTS="-XX:AOTCacheOutput=$stage/lib/k3s-launcher.aot ${no_profiles[*]}" \
         train "$stage/lib/k3s-launcher.aot" "$build/dist/training.log" \
         "$stage/bin/k3s-launcher" || true
-    # The repository's script takes the cache only with the JDK named beside it.
+    # The repository's script takes the cache only with the JDK named beside it. The script trains it, so it is
+    # made with the JVM flags the script runs with; SHADED_JAR is REPO/k3s-launcher/target/k3s-launcher.jar.
     jar_cache=$build/k3s-launcher.aot
-    if train "$jar_cache" "$build/training.log" "$jdk/bin/java" --enable-native-access=ALL-UNNAMED \
-            "-XX:AOTCacheOutput=$jar_cache" "${no_profiles[@]}" -jar "$shaded"; then
+    rm -f "$jar_cache.jdk"
+    if JAVA_HOME=$jdk PANATRACE_JAVA_OPTS="-XX:AOTCacheOutput=$jar_cache ${no_profiles[*]}" \
+            train "$jar_cache" "$build/training.log" "$(dirname -- "$shaded")/../../bin/k3s-launcher"; then
         echo "$jdk" > "$jar_cache.jdk"
     fi
 else
