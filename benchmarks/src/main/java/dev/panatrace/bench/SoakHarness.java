@@ -141,10 +141,16 @@ public final class SoakHarness {
                     samples.get(daemon.name()).add(daemon.sample(minutes));
                 }
                 SoakSample c = samples.get("containerd").getLast();
-                log.show(String.format(Locale.ROOT, "soak: %.1f of %d min: %d containers (%d failed), %d etcd round "
-                                + "trips (%d failed); containerd's launcher %.0f MiB, %d fds, %d threads",
+                String progress = String.format(Locale.ROOT, "soak: %.1f of %d min: %d containers (%d failed), %d etcd "
+                                + "round trips (%d failed); containerd's launcher %.0f MiB, %d fds, %d threads",
                         minutes, options.length().toMinutes(), load.containers(), load.failedContainers(),
-                        load.roundTrips(), load.failedRoundTrips(), c.rssMib(), c.descriptors(), c.threads()));
+                        load.roundTrips(), load.failedRoundTrips(), c.rssMib(), c.descriptors(), c.threads());
+                // A terminal shows every sample on the status line; a log gets a line every ten minutes.
+                if (log.onTerminal()) {
+                    log.show(progress);
+                } else if (next % Duration.ofMinutes(10).toNanos() < intervalNanos) {
+                    log.println(progress);
+                }
             }
             SoakResults.Shutdown shutdown = shutDown(dir, load, containerd, etcd, resident, problems);
             load.close();
