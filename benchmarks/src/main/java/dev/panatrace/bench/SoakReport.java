@@ -145,7 +145,7 @@ final class SoakReport {
         out.append(String.format(Locale.ROOT, "%netcd restarted under the launcher on the same data directory served "
                         + "`%s`; the last put acknowledged before the shutdown was `%d`%s.%n", restart.served(),
                 restart.lastAcknowledged(), restart.lastAttempted() == restart.lastAcknowledged() ? ""
-                        : " (the next, `" + restart.lastAttempted() + "`, was under way)"));
+                        : " (puts up to `" + restart.lastAttempted() + "` were under way or refused at the signal)"));
         List<String> failures = r.failures();
         out.append(failures.isEmpty() ? "\n**Passed.**\n" : "\n**Failed:**\n\n- " + String.join("\n- ", failures) + "\n");
         out.append("\n![launcher resources over time](soak.png)\n");

@@ -47,14 +47,23 @@ record SoakResults(String commit, String machine, Duration length, Duration inte
 
     /**
      * @param lastAcknowledged the value of the last put etcd acknowledged before the shutdown
-     * @param lastAttempted the value of the last put sent, which etcd may have stored unacknowledged
+     * @param lastAttempted the value of the last put sent; those after the last acknowledged one may have been
+     *     stored with their acknowledgement lost in the shutdown
      * @param served what the restarted etcd served for the key
      * @param ended whether the restarted etcd's launcher ended on SIGTERM
      */
     record Restart(long lastAcknowledged, long lastAttempted, String served, boolean ended) {
-        /** Whether etcd kept what it acknowledged: the last acknowledged value, or a later one it stored. */
+        /**
+         * Whether etcd kept what it acknowledged: the puts count up one at a time, so the value served is the last
+         * acknowledged one or one sent after it.
+         */
         boolean servedLastValue() {
-            return served.equals(Long.toString(lastAcknowledged)) || served.equals(Long.toString(lastAttempted));
+            try {
+                long value = Long.parseLong(served);
+                return value >= lastAcknowledged && value <= lastAttempted;
+            } catch (NumberFormatException e) {
+                return false;
+            }
         }
     }
 

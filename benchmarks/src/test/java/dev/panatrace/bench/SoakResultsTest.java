@@ -1,6 +1,7 @@
 package dev.panatrace.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
@@ -52,8 +53,12 @@ class SoakResultsTest {
         assertEquals(List.of("still running 30 s after SIGTERM: [7 sleep]",
                 "1 containers and 2 etcd round trips failed",
                 "the restarted etcd served '39', not the last value written (40)"), failing.failures());
-        // A put under way at the signal may have been stored without its acknowledgement arriving.
-        assertTrue(new SoakResults.Restart(40, 41, "41", true).servedLastValue());
+        // A put under way at the signal may have been stored without its acknowledgement arriving; the put after
+        // it was then refused.
+        assertTrue(new SoakResults.Restart(40, 42, "41", true).servedLastValue());
+        assertTrue(new SoakResults.Restart(40, 42, "42", true).servedLastValue());
+        assertFalse(new SoakResults.Restart(40, 42, "43", true).servedLastValue());
+        assertFalse(new SoakResults.Restart(40, 42, "(no answer)", true).servedLastValue());
     }
 
     /** A passing soak of {@code samples} samples ten seconds apart whose descriptors and threads follow {@code count}. */
