@@ -120,6 +120,7 @@ public final class SoakHarness {
             long resident = taskPid(load, socket, containerPrefix + "resident");
 
             Map<String, List<SoakSample>> samples = new LinkedHashMap<>();
+            List<SoakResults.LoadCount> progress = new ArrayList<>();
             Map<String, String> jvmFlags = new LinkedHashMap<>();
             for (LaunchedDaemon daemon : List.of(containerd, etcd)) {
                 samples.put(daemon.name(), new ArrayList<>());
@@ -140,16 +141,18 @@ public final class SoakHarness {
                     }
                     samples.get(daemon.name()).add(daemon.sample(minutes));
                 }
+                progress.add(new SoakResults.LoadCount(minutes, load.containers(), load.failedContainers(),
+                        load.roundTrips(), load.failedRoundTrips()));
                 SoakSample c = samples.get("containerd").getLast();
-                String progress = String.format(Locale.ROOT, "soak: %.1f of %d min: %d containers (%d failed), %d etcd "
+                String status = String.format(Locale.ROOT, "soak: %.1f of %d min: %d containers (%d failed), %d etcd "
                                 + "round trips (%d failed); containerd's launcher %.0f MiB, %d fds, %d threads",
                         minutes, options.length().toMinutes(), load.containers(), load.failedContainers(),
                         load.roundTrips(), load.failedRoundTrips(), c.rssMib(), c.descriptors(), c.threads());
                 // A terminal shows every sample on the status line; a log gets a line every ten minutes.
                 if (log.onTerminal()) {
-                    log.show(progress);
+                    log.show(status);
                 } else if (next % Duration.ofMinutes(10).toNanos() < intervalNanos) {
-                    log.println(progress);
+                    log.println(status);
                 }
             }
             SoakResults.Shutdown shutdown = shutDown(dir, load, containerd, etcd, resident, problems);
@@ -158,7 +161,7 @@ public final class SoakHarness {
             problems.addAll(load.failures());
             SoakResults results = new SoakResults(MachineDescription.commit(options.repo()), machine, options.length(),
                     options.interval(), jvmFlags, load.containers(), load.failedContainers(), load.roundTrips(),
-                    load.failedRoundTrips(), samples, shutdown, restart, problems);
+                    load.failedRoundTrips(), samples, progress, shutdown, restart, problems);
             SoakReport.write(results, options.out());
             log.println("bench: wrote " + options.out().resolve("soak.json") + ", soak.md and soak.png");
             return results;

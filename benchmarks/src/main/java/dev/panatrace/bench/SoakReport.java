@@ -23,7 +23,9 @@ import org.jfree.data.xy.XYSeriesCollection;
  * Writes a soak's {@code soak.json}, {@code soak.md} and {@code soak.png}. The JSON:
  * <pre>{@code
  * {"commit": "...", "machine": "...", "minutes": 60, "interval_s": 10,
- *  "load": {"containers": 4100, "failed_containers": 0, "etcd_round_trips": 20000, "failed_etcd_round_trips": 0},
+ *  "load": {"containers": 4100, "failed_containers": 0, "etcd_round_trips": 20000, "failed_etcd_round_trips": 0,
+ *     "samples": [{"minutes": 0.0, "containers": 0, "failed_containers": 0, "etcd_round_trips": 0,
+ *                  "failed_etcd_round_trips": 0}, ...]},
  *  "launchers": {"containerd": {"jvm_flags": "...", "slopes_per_hour": {"rss_mib": 0.1, ...},
  *     "samples": [{"minutes": 0.0, "rss_mib": 61.2, "cpu_percent": 4.1, "descriptors": 9, "threads": 16,
  *                  "heap_after_gc_mib": 3.0}, ...]}, "etcd": {...}},
@@ -57,7 +59,18 @@ final class SoakReport {
                 .append(", \"failed_containers\": ").append(r.failedContainers())
                 .append(", \"etcd_round_trips\": ").append(r.roundTrips())
                 .append(", \"failed_etcd_round_trips\": ").append(r.failedRoundTrips())
-                .append("},\n  \"launchers\": {");
+                .append(",\n    \"samples\": [");
+        Iterator<SoakResults.LoadCount> counts = r.progress().iterator();
+        while (counts.hasNext()) {
+            SoakResults.LoadCount c = counts.next();
+            out.append("\n      {\"minutes\": ").append(number(c.minutes()))
+                    .append(", \"containers\": ").append(c.containers())
+                    .append(", \"failed_containers\": ").append(c.failedContainers())
+                    .append(", \"etcd_round_trips\": ").append(c.roundTrips())
+                    .append(", \"failed_etcd_round_trips\": ").append(c.failedRoundTrips())
+                    .append('}').append(counts.hasNext() ? "," : "");
+        }
+        out.append("]},\n  \"launchers\": {");
         Iterator<Map.Entry<String, List<SoakSample>>> launchers = r.samples().entrySet().iterator();
         while (launchers.hasNext()) {
             Map.Entry<String, List<SoakSample>> launcher = launchers.next();

@@ -18,13 +18,15 @@ import java.util.function.ToDoubleFunction;
  * @param containers containers run; {@code failedContainers} of them failed
  * @param roundTrips etcd put/get round trips; {@code failedRoundTrips} of them failed
  * @param samples each launcher's samples, in time order, by daemon name
+ * @param progress the load's counts at each sampling, in time order
  * @param shutdown how SIGTERM under load ended things
  * @param restart what a restarted etcd served
  * @param problems everything that went wrong, failures of the load included
  */
 record SoakResults(String commit, String machine, Duration length, Duration interval, Map<String, String> jvmFlags,
                    long containers, long failedContainers, long roundTrips, long failedRoundTrips,
-                   Map<String, List<SoakSample>> samples, Shutdown shutdown, Restart restart, List<String> problems) {
+                   Map<String, List<SoakSample>> samples, List<LoadCount> progress, Shutdown shutdown, Restart restart,
+                   List<String> problems) {
     /**
      * The growth over the second half of a soak that a descriptor or thread count may show, fitted by least
      * squares. A leak worth finding takes one per container or per etcd round trip, and the load makes more than
@@ -33,6 +35,9 @@ record SoakResults(String commit, String machine, Duration length, Duration inte
      * fits a growth of at most three.
      */
     static final double MOST_GROWTH = 3.5;
+
+    /** The load's counts so far, {@code minutes} into the soak. */
+    record LoadCount(double minutes, long containers, long failedContainers, long roundTrips, long failedRoundTrips) {}
 
     /**
      * @param processes processes under the two launchers when SIGTERM was sent (the daemons, containerd's shims

@@ -51,6 +51,8 @@ class SoakHarnessTest {
             assertTrue(results.samples().get(daemon).getLast().heapAfterGcMib().isPresent(),
                     daemon + "'s launcher logged no collection\n" + report);
         }
+        assertEquals(13, results.progress().size(), report);
+        assertEquals(results.containers(), results.progress().getLast().containers(), 3, report);
         SoakResults.Shutdown shutdown = results.shutdown();
         // containerd and etcd, the resident container and its shim, at least.
         assertTrue(shutdown.processes() >= 4, report);

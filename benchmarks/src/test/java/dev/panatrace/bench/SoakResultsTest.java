@@ -48,7 +48,7 @@ class SoakResultsTest {
         SoakResults flat = results(13, i -> 10);
         assertEquals(List.of(), flat.failures());
         SoakResults failing = new SoakResults(flat.commit(), flat.machine(), flat.length(), flat.interval(),
-                flat.jvmFlags(), 100, 1, 500, 2, flat.samples(), flat.shutdown(),
+                flat.jvmFlags(), 100, 1, 500, 2, flat.samples(), flat.progress(), flat.shutdown(),
                 new SoakResults.Restart(40, 41, "39", true), List.of("still running 30 s after SIGTERM: [7 sleep]"));
         assertEquals(List.of("still running 30 s after SIGTERM: [7 sleep]",
                 "1 containers and 2 etcd round trips failed",
@@ -70,6 +70,7 @@ class SoakResultsTest {
         }
         return new SoakResults("c0ffee", "a machine", Duration.ofSeconds(10L * (samples - 1)), Duration.ofSeconds(10),
                 Map.of("containerd", "-XX:+UseSerialGC"), 100, 0, 500, 0, Map.of("containerd", containerd),
+                List.of(new SoakResults.LoadCount(0, 0, 0, 0, 0)),
                 new SoakResults.Shutdown(4, Map.of("containerd", 5.4), Map.of("containerd", 0), 5.5, List.of()),
                 new SoakResults.Restart(40, 40, "40", true), List.of());
     }
