@@ -16,7 +16,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -199,13 +201,16 @@ public final class SoakHarness {
         log.println("bench: SIGTERM to both launchers, " + underLaunchers.size() + " processes under them");
         long signalled = System.nanoTime();
         long deadline = signalled + SHUTDOWN_LIMIT.toNanos();
-        containerd.terminate();
-        etcd.terminate();
-        Map<String, Double> launcherSeconds = new LinkedHashMap<>();
+        // Each launcher's own time, though they are waited for in turn.
+        Map<String, Double> launcherSeconds = new ConcurrentHashMap<>();
+        for (LaunchedDaemon daemon : List.of(containerd, etcd)) {
+            daemon.launcher().onExit().thenRun(() ->
+                    launcherSeconds.put(daemon.name(), (System.nanoTime() - signalled) / 1e9));
+            daemon.terminate();
+        }
         Map<String, Integer> exitStatus = new LinkedHashMap<>();
         for (LaunchedDaemon daemon : List.of(containerd, etcd)) {
             if (daemon.awaitExit(Math.max(0, (deadline - System.nanoTime()) / 1_000_000))) {
-                launcherSeconds.put(daemon.name(), (System.nanoTime() - signalled) / 1e9);
                 exitStatus.put(daemon.name(), daemon.launcher().exitValue());
             } else {
                 problems.add("the " + daemon.name() + " launcher was still running " + SHUTDOWN_LIMIT.toSeconds()
@@ -225,7 +230,11 @@ public final class SoakHarness {
         if (!leftRunning.isEmpty()) {
             problems.add("still running " + SHUTDOWN_LIMIT.toSeconds() + " s after SIGTERM: " + leftRunning);
         }
-        return new SoakResults.Shutdown(underLaunchers.size(), launcherSeconds, exitStatus,
+        // onExit's actions run on another thread, maybe a moment after waitFor has returned.
+        while (launcherSeconds.size() < exitStatus.size()) {
+            Thread.sleep(10);
+        }
+        return new SoakResults.Shutdown(underLaunchers.size(), new TreeMap<>(launcherSeconds), exitStatus,
                 leftRunning.isEmpty() ? allGone : SHUTDOWN_LIMIT.toSeconds(), leftRunning);
     }
 

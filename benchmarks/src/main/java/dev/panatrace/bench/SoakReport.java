@@ -14,6 +14,7 @@ import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.CombinedDomainXYPlot;
+import org.jfree.chart.plot.SeriesRenderingOrder;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.xy.XYSeries;
@@ -39,6 +40,7 @@ import org.jfree.data.xy.XYSeriesCollection;
 final class SoakReport {
     private static final int WIDTH = 1100;
     private static final int HEIGHT = 900;
+    private static final Color[] LINE_COLOURS = {new Color(0xc0, 0x30, 0x30), new Color(0x20, 0x50, 0xc0)};
 
     private SoakReport() {}
 
@@ -184,10 +186,17 @@ final class SoakReport {
             });
             NumberAxis axis = new NumberAxis(metric.label + (metric.unit.isEmpty() ? "" : " (" + metric.unit + ")"));
             axis.setAutoRangeIncludesZero(true);
+            // Each launcher keeps its colour in every panel, dashed for the second so that equal counts stay
+            // visible; one legend for all panels, from the first.
             XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
-            renderer.setSeriesStroke(0, new BasicStroke(1.5f));
-            renderer.setSeriesStroke(1, new BasicStroke(1.5f));
+            for (int series = 0; series < LINE_COLOURS.length; series++) {
+                renderer.setSeriesPaint(series, LINE_COLOURS[series]);
+                renderer.setSeriesStroke(series, series == 0 ? new BasicStroke(2f)
+                        : new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
+            }
+            renderer.setDefaultSeriesVisibleInLegend(plot.getSubplots().isEmpty());
             XYPlot panel = new XYPlot(lines, null, axis, renderer);
+            panel.setSeriesRenderingOrder(SeriesRenderingOrder.FORWARD);
             panel.setBackgroundPaint(Color.WHITE);
             panel.setRangeGridlinePaint(Color.LIGHT_GRAY);
             panel.setDomainGridlinePaint(Color.LIGHT_GRAY);
