@@ -70,10 +70,12 @@ if [[ $make_archive == true ]]; then
 fi
 
 if [[ $makes_aot_cache == true ]]; then
-    # The repository's script takes the cache only with the JDK named beside it.
+    # The repository's script takes the cache only with the JDK named beside it. The script trains it, so it is
+    # made with the JVM flags the script runs with; SHADED_JAR is REPO/k3s-launcher/target/k3s-launcher.jar.
     jar_cache=$build/k3s-launcher.aot
-    if train "$jar_cache" "$build/training.log" "$jdk/bin/java" --enable-native-access=ALL-UNNAMED \
-            "-XX:AOTCacheOutput=$jar_cache" "${no_profiles[@]}" -jar "$shaded"; then
+    rm -f "$jar_cache.jdk"
+    if JAVA_HOME=$jdk PANATRACE_JAVA_OPTS="-XX:AOTCacheOutput=$jar_cache ${no_profiles[*]}" \
+            train "$jar_cache" "$build/training.log" "$(dirname -- "$shaded")/../../bin/k3s-launcher"; then
         echo "$jdk" > "$jar_cache.jdk"
     fi
 fi

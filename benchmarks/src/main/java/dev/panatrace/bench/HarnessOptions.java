@@ -22,12 +22,16 @@ import java.util.List;
  * @param startup whether to measure the launcher's start-up line
  * @param threadCounts for a {@code --threads} sweep, the W3 thread counts to run, in that order (the sweep then
  *     replaces W1 to W4); empty otherwise
+ * @param launcherJavaOptions sets of JVM flags to compare the launcher with: each workload also runs under
+ *     {@code bin/k3s-launcher run --bind} with its own flags and with each set added, and the start-up line gains a
+ *     launcher run with each set
  * @param repo the repository root
  * @param help whether only the usage was asked for
  */
 public record HarnessOptions(boolean quick, boolean gvisor, boolean inSandbox, Path out, List<String> workloads,
                              List<Tool> tools, int runs, int warmups, int timeoutSeconds, boolean startup,
-                             List<Integer> threadCounts, Path repo, boolean help) {
+                             List<Integer> threadCounts, List<String> launcherJavaOptions, Path repo,
+                             boolean help) {
     /** Every workload, in the order they run. */
     public static final List<String> ALL_WORKLOADS = List.of("W1", "W2", "W3", "W4");
 
@@ -48,6 +52,7 @@ public record HarnessOptions(boolean quick, boolean gvisor, boolean inSandbox, P
     public static final String USAGE = """
             usage: bin/bench [--quick] [--gvisor] [--out DIR] [--workloads W1,W2,W3,W4] [--tools TOOL,...]
                              [--runs N] [--warmups N] [--timeout-s S] [--no-startup | --startup-only]
+                             [--launcher-java-opts FLAGS]...
                    bin/bench --threads [--thread-counts N,N,...] [--quick] [--tools ...] [--runs N] [--out DIR]
               --quick       small workloads and 2 measured runs (default out: benchmarks/target/bench-quick)
               --gvisor      every run inside one gVisor sandbox (runsc do, as root), at gVisor's sizes, into
@@ -69,6 +74,10 @@ public record HarnessOptions(boolean quick, boolean gvisor, boolean inSandbox, P
                             threads.png (default tools: native, engine-seccomp, strace-seccomp, reference,
                             reference-pinned; --quick: 1, 4 and 16 threads)
               --thread-counts N,N,...  the sweep's thread counts
+              --launcher-java-opts FLAGS
+                            also run each workload under bin/k3s-launcher run --bind (launcher start-up
+                            included), with the launcher's JVM flags and with FLAGS added (repeatable), and
+                            the start-up line with FLAGS, to compare JVM settings in one run
             """;
 
     /** The hidden option that marks the harness started inside the sandbox by a --gvisor run. */
@@ -95,6 +104,7 @@ public record HarnessOptions(boolean quick, boolean gvisor, boolean inSandbox, P
         boolean sweep = false;
         List<Integer> threadCounts = null;
         boolean help = false;
+        List<String> launcherJavaOptions = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             switch (arg) {
@@ -115,6 +125,7 @@ public record HarnessOptions(boolean quick, boolean gvisor, boolean inSandbox, P
                 case "--runs" -> runs = count(value(args, ++i, arg), arg, 1);
                 case "--warmups" -> warmups = count(value(args, ++i, arg), arg, 0);
                 case "--timeout-s" -> timeout = count(value(args, ++i, arg), arg, 1);
+                case "--launcher-java-opts" -> launcherJavaOptions.add(flags(value(args, ++i, arg), arg));
                 default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
             }
         }
@@ -149,8 +160,11 @@ public record HarnessOptions(boolean quick, boolean gvisor, boolean inSandbox, P
         if (runs == null) {
             runs = quick ? 2 : gvisor ? 3 : 5;
         }
+        if (gvisor && !launcherJavaOptions.isEmpty()) {
+            throw new IllegalArgumentException("--launcher-java-opts runs on the host only, not with --gvisor");
+        }
         return new HarnessOptions(quick, gvisor, inSandbox, out, workloads, tools, runs, warmups, timeout,
-                startup && !gvisor, sweep ? threadCounts : List.of(), repo, help);
+                startup && !gvisor, sweep ? threadCounts : List.of(), List.copyOf(launcherJavaOptions), repo, help);
     }
 
     /** The targets the results are held to: the issue's, or inside gVisor those that apply there. */
@@ -198,6 +212,14 @@ public record HarnessOptions(boolean quick, boolean gvisor, boolean inSandbox, P
             throw new IllegalArgumentException(option + " needs a value");
         }
         return args[index];
+    }
+
+    private static String flags(String text, String option) {
+        String flags = text.strip().replaceAll("\\s+", " ");
+        if (!flags.startsWith("-")) {
+            throw new IllegalArgumentException(option + " wants JVM flags, such as -XX:+UseG1GC, got '" + text + "'");
+        }
+        return flags;
     }
 
     private static int count(String text, String option, int least) {

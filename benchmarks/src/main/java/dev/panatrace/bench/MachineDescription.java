@@ -16,6 +16,11 @@ final class MachineDescription {
 
     /** Kernel, CPUs, memory, Java and the Debian packages of the tools, in one line. */
     static String describe() {
+        return describe(List.of("busybox-static", "strace", "proot", "golang-1.19-go"));
+    }
+
+    /** Kernel, CPUs, memory, Java and the versions of {@code packages}, in one line. */
+    static String describe(List<String> packages) {
         List<String> parts = new ArrayList<>();
         parts.add("Linux " + read("/proc/sys/kernel/osrelease").strip() + " " + System.getProperty("os.arch"));
         String model = read("/proc/cpuinfo").lines().filter(l -> l.startsWith("model name"))
@@ -31,7 +36,7 @@ final class MachineDescription {
         if (!load.isBlank()) {
             parts.add("load average " + load + " at start");
         }
-        for (String pkg : List.of("busybox-static", "strace", "proot", "golang-1.19-go")) {
+        for (String pkg : packages) {
             output(List.of("dpkg-query", "-W", "-f=${Version}", pkg)).ifPresent(v -> parts.add(pkg + " " + v));
         }
         return String.join(", ", parts);

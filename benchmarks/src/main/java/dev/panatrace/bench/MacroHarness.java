@@ -111,12 +111,15 @@ public final class MacroHarness {
             try (HarnessProgress progress = new HarnessProgress(log, System::nanoTime)) {
                 int rounds = options.warmups() + options.runs();
                 // The start-up line plans its own runs, once it knows which it has.
-                progress.plan(options.workloads().size() * tools.size() * rounds);
+                Map<String, String> launchers = launcherVariants();
+                progress.plan(options.workloads().size() * (tools.size() + launchers.size()) * rounds);
                 for (Workload workload : Workloads.create(options.workloads(), sizes, keys, busybox, w3)) {
                     Map<String, TimedRun> runs = new LinkedHashMap<>();
                     for (Tool tool : tools) {
                         runs.put(tool.label(), () -> runner.run(tool, workload));
                     }
+                    launchers.forEach((label, javaOptions) -> runs.put(label,
+                            () -> runner.runLauncher(launcher(), javaOptions, workload)));
                     measured.add(new Results.WorkloadResult(workload.name(), workload.description(),
                             roundRobin(workload.name(), runs, progress)));
                 }
@@ -253,6 +256,8 @@ public final class MacroHarness {
     static final String STARTUP = "startup";
     static final String JAVA_VERSION = "java -version";
     static final String LAUNCHER_RUN = "k3s-launcher run";
+    /** The label of workload runs under {@code bin/k3s-launcher run --bind}, JVM start-up included. */
+    static final String LAUNCHER = "launcher";
 
     /**
      * What the runs of a workload after the one at {@code index} of {@code round} take at each tool's last
@@ -285,7 +290,7 @@ public final class MacroHarness {
      */
     private Optional<Results.WorkloadResult> startup(ToolRunner runner, HarnessProgress progress)
             throws IOException, InterruptedException {
-        Path launcher = options.repo().resolve("bin/k3s-launcher");
+        Path launcher = launcher();
         Path jar = options.repo().resolve("k3s-launcher/target/k3s-launcher.jar");
         if (!Files.isExecutable(launcher) || !Files.isRegularFile(jar)) {
             log.println("bench: skipping the launcher start-up line: " + jar + " is not built (bin/bench builds it)");
@@ -297,6 +302,10 @@ public final class MacroHarness {
         runs.put("native", () -> runner.runChecked("true", List.of("true"), ""));
         runs.put(JAVA_VERSION, () -> runner.runChecked(String.join(" ", java), java, ""));
         runs.put(LAUNCHER_RUN, () -> runner.runChecked(String.join(" ", launched), launched, ""));
+        for (String flags : options.launcherJavaOptions()) {
+            runs.put(LAUNCHER_RUN + " " + flags, () -> runner.runChecked(String.join(" ", launched) + " with " + flags,
+                    launched, Map.of(ToolRunner.JAVA_OPTIONS, flags), ""));
+        }
         Optional<Path> distribution = distributionLauncher();
         if (distribution.isPresent()) {
             List<String> fromArchive = List.of(distribution.get().toString(), "run", "--", "true");
@@ -309,6 +318,23 @@ public final class MacroHarness {
         return Optional.of(new Results.WorkloadResult(STARTUP, "launcher start-up: `bin/k3s-launcher run -- true` "
                 + "(and the archive's, unpacked) against `true` and `java -version`, JVM start-up included",
                 roundRobin(STARTUP, runs, progress)));
+    }
+
+    /**
+     * With {@code --launcher-java-opts}, the launcher's runs to compare, by label: {@code bin/k3s-launcher run
+     * --bind} with its own JVM flags, and with each set of flags added; empty otherwise.
+     */
+    private Map<String, String> launcherVariants() {
+        Map<String, String> variants = new LinkedHashMap<>();
+        if (!options.launcherJavaOptions().isEmpty()) {
+            variants.put(LAUNCHER, "");
+            options.launcherJavaOptions().forEach(flags -> variants.put(LAUNCHER + " " + flags, flags));
+        }
+        return variants;
+    }
+
+    private Path launcher() {
+        return options.repo().resolve("bin/k3s-launcher");
     }
 
     /** The bin/k3s-launcher of the distribution that mvn package unpacks in k3s-launcher/target/dist. */

@@ -17,7 +17,12 @@ public final class ResultsMarkdown {
         md.append("Commit `").append(results.commit()).append("`; ").append(results.machine()).append(".\n\n");
         results.environment().ifPresent(e -> md.append("Every run inside ").append(e).append(".\n\n"));
         md.append("Median wall time in seconds from spawn to exit (JVM start-up excluded), and the ratio to native. ")
-                .append("`>=` marks a run killed at the time limit.\n\n");
+                .append("`>=` marks a run killed at the time limit.");
+        if (tools.stream().anyMatch(t -> t.startsWith(MacroHarness.LAUNCHER))) {
+            md.append(" The `").append(MacroHarness.LAUNCHER).append("` columns run `bin/k3s-launcher run --bind`, ")
+                    .append("its JVM's start-up included, with its own JVM flags and with the flags named added.");
+        }
+        md.append("\n\n");
         header(md, tools);
         for (Results.WorkloadResult w : results.workloads()) {
             if (!w.isWorkload()) {

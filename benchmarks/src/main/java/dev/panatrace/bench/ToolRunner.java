@@ -12,7 +12,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -65,24 +67,53 @@ final class ToolRunner {
         return outcome.measurement;
     }
 
+    /** The launcher's variable for JVM flags, which the launcher's runs set. */
+    static final String JAVA_OPTIONS = "PANATRACE_JAVA_OPTS";
+
     /** Runs {@code command} as a child process and checks it exits 0 printing {@code expectedStdout}. */
     Measurement runChecked(String what, List<String> command, String expectedStdout)
             throws IOException, InterruptedException {
-        Outcome outcome = runProcess(command);
+        return runChecked(what, command, Map.of(), expectedStdout);
+    }
+
+    /** As {@link #runChecked(String, List, String)}, with {@code environment} added to this JVM's. */
+    Measurement runChecked(String what, List<String> command, Map<String, String> environment, String expectedStdout)
+            throws IOException, InterruptedException {
+        Outcome outcome = runProcess(command, environment);
         if (!outcome.measurement.timedOut()) {
             check(what, outcome, expectedStdout);
         }
         return outcome.measurement;
     }
 
+    /**
+     * Runs {@code workload} under {@code bin/k3s-launcher run --bind HOST:/proc/sys}, which redirects as the engine
+     * tools do, with {@code javaOptions} as its {@value #JAVA_OPTIONS}; the time includes the launcher's start-up.
+     */
+    Measurement runLauncher(Path launcher, String javaOptions, Workload workload)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(launcher.toString(), "run", "--bind",
+                hostDirectory + ":/proc/sys", "--"));
+        command.addAll(workload.command(Tool.ENGINE_SECCOMP));
+        String label = MacroHarness.LAUNCHER + (javaOptions.isEmpty() ? "" : " " + javaOptions);
+        return runChecked(workload.name() + " under " + label, command, Map.of(JAVA_OPTIONS, javaOptions),
+                workload.expectedStdout(Tool.ENGINE_SECCOMP));
+    }
+
     private record Outcome(Measurement measurement, int exitStatus) {}
 
     private Outcome runProcess(List<String> command) throws IOException, InterruptedException {
+        return runProcess(command, Map.of());
+    }
+
+    private Outcome runProcess(List<String> command, Map<String, String> environment)
+            throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(workDirectory.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(stdout().toFile())
                 .redirectError(stderr().toFile());
+        builder.environment().putAll(environment);
         long cpuBefore = ResourceUsage.childrenCpuNanos();
         long start = System.nanoTime();
         Process process = builder.start();

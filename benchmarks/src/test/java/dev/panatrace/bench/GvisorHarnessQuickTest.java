@@ -1,26 +1,21 @@
 package dev.panatrace.bench;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.panatrace.ptrace.testing.Gvisor;
-import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,7 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 600, unit = TimeUnit.SECONDS)
 class GvisorHarnessQuickTest {
-    private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     private static final List<String> TOOLS = List.of("native", "engine-seccomp", "strace-seccomp", "proot");
 
     @TempDir
@@ -82,10 +76,7 @@ class GvisorHarnessQuickTest {
             assertTrue(markdown.matches("(?s).*\\| " + Pattern.quote(target.text())
                     + " \\| (met|missed) \\(.*"), target.text() + " in\n" + markdown);
         }
-        byte[] png = Files.readAllBytes(out.resolve("gvisor.png"));
-        assertArrayEquals(PNG_SIGNATURE, Arrays.copyOf(png, PNG_SIGNATURE.length));
-        BufferedImage image = ImageIO.read(out.resolve("gvisor.png").toFile());
-        assertNotNull(image, "ImageIO decodes the PNG");
+        PngFiles.assertDecodablePng(out.resolve("gvisor.png"));
         assertFalse(Files.exists(out.resolve("latest.json")), "a gVisor run leaves latest.* alone");
     }
 

@@ -78,4 +78,16 @@ class HarnessOptionsTest {
         assertThrows(IllegalArgumentException.class, () -> HarnessOptions.parse("--runs"));
         assertEquals(0, HarnessOptions.parse("--warmups", "0").warmups());
     }
+
+    @Test
+    void launcherJavaOptionsAreSetsOfFlagsToCompare() {
+        assertEquals(List.of(), HarnessOptions.parse().launcherJavaOptions());
+        assertEquals(List.of("-XX:+UseG1GC -Xmx1g", "-Xint"), HarnessOptions.parse("--launcher-java-opts",
+                " -XX:+UseG1GC   -Xmx1g ", "--launcher-java-opts", "-Xint").launcherJavaOptions());
+        assertEquals("--launcher-java-opts wants JVM flags, such as -XX:+UseG1GC, got 'G1'",
+                assertThrows(IllegalArgumentException.class,
+                        () -> HarnessOptions.parse("--launcher-java-opts", "G1")).getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> HarnessOptions.parse("--gvisor", "--launcher-java-opts", "-Xint"));
+    }
 }

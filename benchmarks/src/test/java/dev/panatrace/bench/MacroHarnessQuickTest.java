@@ -1,25 +1,20 @@
 package dev.panatrace.bench;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,7 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** The macro harness end to end, at --quick sizes: real runs of W1 and W2, then the three result files. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class MacroHarnessQuickTest {
-    private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
     @TempDir
     Path out;
@@ -74,11 +68,7 @@ class MacroHarnessQuickTest {
         assertTrue(markdown.contains("| W2 engine-seccomp within 1.3x native | met")
                 || markdown.contains("| W2 engine-seccomp within 1.3x native | missed"), markdown);
 
-        byte[] png = Files.readAllBytes(out.resolve("latest.png"));
-        assertArrayEquals(PNG_SIGNATURE, Arrays.copyOf(png, PNG_SIGNATURE.length));
-        BufferedImage image = ImageIO.read(out.resolve("latest.png").toFile());
-        assertNotNull(image, "ImageIO decodes the PNG");
-        assertTrue(image.getWidth() > 0 && image.getHeight() > 0);
+        PngFiles.assertDecodablePng(out.resolve("latest.png"));
     }
 
     private static void assertRunShape(String what, Map<?, ?> run) {

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.panatrace.ptrace.testing.OciImageArchive;
 import dev.panatrace.ptrace.testing.ProcessResult;
+import dev.panatrace.ptrace.testing.ProcessTable;
 import dev.panatrace.ptrace.testing.Tracees;
 import java.io.File;
 import java.io.IOException;

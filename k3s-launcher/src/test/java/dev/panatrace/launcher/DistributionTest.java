@@ -51,6 +51,10 @@ class DistributionTest {
 
     /** {@code bin/k3s-launcher ARGS...} of the unpacked archive, with PATH=/usr/bin:/bin and nothing else. */
     private static ProcessResult launcher(Map<String, String> env, String... args) {
+        return LauncherProcess.run(launcherBuilder(env, args), null);
+    }
+
+    private static ProcessBuilder launcherBuilder(Map<String, String> env, String... args) {
         List<String> command = new ArrayList<>(List.of(home.resolve("bin/k3s-launcher").toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(unpacked.toFile())
@@ -58,7 +62,7 @@ class DistributionTest {
         builder.environment().clear();
         builder.environment().put("PATH", "/usr/bin:/bin");
         builder.environment().putAll(env);
-        return LauncherProcess.run(builder, null);
+        return builder;
     }
 
     @Test
@@ -68,6 +72,11 @@ class DistributionTest {
         String javaLine = result.stdout().lines().filter(line -> line.startsWith("Java ")).findFirst().orElseThrow();
         assertTrue(javaLine.endsWith(" at " + home.resolve("runtime")), javaLine);
         assertTrue(result.stdout().startsWith("k3s-launcher "), result.stdout());
+    }
+
+    @Test
+    void runsWithANodeAgentsFootprintUnlessPanatraceJavaOptsSaysOtherwise() {
+        LauncherScriptTest.assertNodeFootprint(() -> launcherBuilder(Map.of(), "--version"));
     }
 
     @Test

@@ -13,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -82,6 +84,26 @@ final class LauncherProcess {
             deleteQuietly(stdout);
             deleteQuietly(stderr);
         }
+    }
+
+    /**
+     * The JVM flags the launcher {@code builder} starts runs with, its {@code PANATRACE_JAVA_OPTS} being
+     * {@code javaOptions}: name to value, as {@code -XX:+PrintFlagsFinal} prints them.
+     */
+    static Map<String, String> finalJvmFlags(ProcessBuilder builder, String javaOptions) {
+        builder.environment().put("PANATRACE_JAVA_OPTS", javaOptions + " -XX:+PrintFlagsFinal");
+        ProcessResult result = run(builder, null);
+        if (result.exitCode() != 0) {
+            return fail(builder.command() + " with PANATRACE_JAVA_OPTS=" + javaOptions + " exited "
+                    + result.exitCode() + ": " + result.stderr());
+        }
+        // Lines such as: "     bool UseSerialGC                              = true        {product} {command line}"
+        Map<String, String> flags = new HashMap<>();
+        result.stdout().lines()
+                .map(line -> line.strip().split("\\s+"))
+                .filter(fields -> fields.length >= 4 && fields[2].equals("="))
+                .forEach(fields -> flags.put(fields[1], fields[3]));
+        return flags;
     }
 
     /** Kills {@code process} and whatever it started. */

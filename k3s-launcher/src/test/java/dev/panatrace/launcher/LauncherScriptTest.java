@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -127,6 +128,29 @@ class LauncherScriptTest {
         assertTrue(result.stdout().startsWith("k3s-launcher "), result.stdout());
     }
 
+    @Test
+    void runsWithANodeAgentsFootprintUnlessPanatraceJavaOptsSaysOtherwise() {
+        assertNodeFootprint(() -> LauncherProcess.builder("--version"));
+    }
+
+    /**
+     * The JVM flags chosen for a long-lived node agent (see the script), and that {@code PANATRACE_JAVA_OPTS} wins
+     * over them: another collector replaces the serial one, whose flag would make the JVM refuse to start.
+     */
+    static void assertNodeFootprint(Supplier<ProcessBuilder> launcher) {
+        Map<String, String> node = LauncherProcess.finalJvmFlags(launcher.get(), "");
+        assertEquals("true", node.get("UseSerialGC"), node::toString);
+        assertEquals(Long.toString(8L << 20), node.get("InitialHeapSize"));
+        assertEquals(Long.toString(128L << 20), node.get("MaxHeapSize"));
+        assertEquals("10000", node.get("TrimNativeHeapInterval"));
+
+        Map<String, String> overridden = LauncherProcess.finalJvmFlags(launcher.get(), "-XX:+UseG1GC -Xmx1g");
+        assertEquals("true", overridden.get("UseG1GC"), overridden::toString);
+        assertEquals("false", overridden.get("UseSerialGC"));
+        assertEquals(Long.toString(1L << 30), overridden.get("MaxHeapSize"));
+        assertEquals("10000", overridden.get("TrimNativeHeapInterval"));
+    }
+
     private static void assertRunsOnJava22OrNewer(ProcessResult result) {
         assertEquals(0, result.exitCode(), result.stderr());
         String javaLine = result.stdout().lines().filter(line -> line.startsWith("Java ")).findFirst()
@@ -172,7 +196,8 @@ class LauncherScriptTest {
     /** What {@link #FAKE_JAVA} prints when the script runs the launcher's jar with it. */
     private static String fakeJavaLine(Path home) {
         Path jar = Tracees.repo().resolve("k3s-launcher/target/k3s-launcher.jar");
-        return home.getFileName() + " JAVA_HOME=" + home + " --enable-native-access=ALL-UNNAMED -jar " + jar
+        return home.getFileName() + " JAVA_HOME=" + home + " --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xms8m"
+                + " -Xmx128m -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=10000 -jar " + jar
                 + " --version\n";
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import dev.panatrace.ptrace.testing.ProcessTable;
 import dev.panatrace.ptrace.testing.Tracees;
 import java.io.File;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.panatrace.launcher;
+package dev.panatrace.ptrace.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -16,9 +16,9 @@ import java.util.zip.GZIPOutputStream;
 /**
  * Writes the smallest container image {@code ctr image import} takes: an OCI image layout (oci-layout,
  * index.json, blobs) in a tar archive, whose one gzip'd layer holds {@code /bin/busybox} and
- * {@code /bin/sh} linked to it.
+ * {@code /bin/sh} linked to it. The launcher's daemon tests and the benchmarks' soak run containers from it.
  */
-final class OciImageArchive {
+public final class OciImageArchive {
     private static final String MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json";
     private static final String CONFIG_TYPE = "application/vnd.oci.image.config.v1+json";
     private static final String LAYER_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip";
@@ -32,7 +32,7 @@ final class OciImageArchive {
      * @param reference the image's name once imported, e.g. {@code docker.io/panatrace/busybox:test}
      * @param busybox the static busybox executable to put at {@code /bin/busybox}
      */
-    static void write(Path archive, String reference, Path busybox) {
+    public static void write(Path archive, String reference, Path busybox) {
         try {
             Tar layerTar = new Tar();
             layerTar.directory("bin/");
