@@ -663,7 +663,7 @@ public final class TraceLoop {
     private Restart onSignal(ThreadState t, int sig) {
         t.inSyscall = false;
         unreplaceBeforeRestart(t);
-        if (sig == LiveSession.WAKE_SIGNAL && isOurWakeSignal(t.tid)) {
+        if (sig == LiveSession.WAKE_SIGNAL && io.signalIsFromThisJvm(t.tid)) {
             return Restart.RESUME;
         }
         if (t.process.trampoline) {
@@ -696,10 +696,6 @@ public final class TraceLoop {
             regs.setArg((int) replaced[i], replaced[i + 1]);
         }
         io.setRegisters(t.tid, regs);
-    }
-
-    private boolean isOurWakeSignal(int tid) {
-        return io.signalIsFromThisJvm(tid);
     }
 
     private void onThreadEnd(ThreadState t, ExitStatus status) {
@@ -755,7 +751,7 @@ public final class TraceLoop {
     private void detachStopped(ThreadState t, TraceEvent event) {
         int sig = 0;
         if (event instanceof TraceEvent.SignalDelivery delivery) {
-            sig = delivery.signal() == LiveSession.WAKE_SIGNAL && isOurWakeSignal(t.tid) ? 0 : delivery.signal();
+            sig = delivery.signal() == LiveSession.WAKE_SIGNAL && io.signalIsFromThisJvm(t.tid) ? 0 : delivery.signal();
         } else if (event instanceof TraceEvent.Created created) {
             int newTid = (int) io.eventMessage(t.tid);
             if (!tracees.follows(newTid)) {

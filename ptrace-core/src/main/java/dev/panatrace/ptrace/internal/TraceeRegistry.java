@@ -121,6 +121,9 @@ final class TraceeRegistry {
      * remembered as adopted unnamed, so that a late event naming it does not adopt it again.
      */
     List<Integer> orphans() {
+        if (earlyFirstStops.isEmpty()) {
+            return List.of(); // the usual case, at every thread's end
+        }
         List<Integer> orphans = new ArrayList<>();
         for (int tid : earlyFirstStops.keySet()) {
             if (!threads.containsKey(tid) && !processes.containsKey(ProcStatus.creatorOf(tid))) {
