@@ -29,7 +29,8 @@ choose_tracer() {
     esac
 }
 
-# Sets workload to W1 with N opens (W1:N), or W3 with T threads and 16,000 thread-iterations in all (W3:T).
+# Sets workload to W1 with N opens (W1:N), W3 with T threads and 16,000 thread-iterations in all (W3:T), or
+# W4 with N short processes (W4:N).
 workload=()
 choose_workload() {
     case $1 in
@@ -40,6 +41,8 @@ choose_workload() {
               workload=("$w3" -threads "$t" -iterations $((16000 / t)) -plain 8
                   -expect '/proc/sys/kernel/ostype=PanatraceOS\n'
                   -expect '/proc/sys/kernel/osrelease=0.0.0-panatrace-bench\n') ;;
-        *) echo "unknown workload '$1' (W1:OPENS or W3:THREADS)" >&2; exit 2 ;;
+        W4:*) local n=${1#W4:}
+              workload=(/bin/busybox sh -c "i=0; while [ \$i -lt $n ]; do /bin/busybox true; i=\$((i+1)); done") ;;
+        *) echo "unknown workload '$1' (W1:OPENS, W3:THREADS or W4:PROCESSES)" >&2; exit 2 ;;
     esac
 }

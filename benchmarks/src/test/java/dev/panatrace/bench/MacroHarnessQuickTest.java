@@ -65,8 +65,8 @@ class MacroHarnessQuickTest {
 
         String markdown = Files.readString(out.resolve("latest.md"));
         assertTrue(markdown.contains("| W1 |") && markdown.contains("| W2 |"), markdown);
-        assertTrue(markdown.contains("| W2 engine-seccomp within 1.3x native | met")
-                || markdown.contains("| W2 engine-seccomp within 1.3x native | missed"), markdown);
+        assertTrue(markdown.contains("| W2 engine-seccomp within 1.15x native | met")
+                || markdown.contains("| W2 engine-seccomp within 1.15x native | missed"), markdown);
 
         PngFiles.assertDecodablePng(out.resolve("latest.png"));
     }

@@ -67,9 +67,9 @@ final class RunCommand implements Subcommand {
                 .option("--mode", "seccomp|syscall", "How the engine stops the command: seccomp (default) stops only "
                         + "at path syscalls; syscall stops at every syscall.",
                         value -> mode = lowerCaseConstant(TraceMode.class, "--mode", value))
-                .option("--cpu", "N", "Pin the tracer and the command to CPU N. Fastest for single-threaded programs "
-                        + "with many intercepted syscalls (no cross-CPU wake-ups); it also serializes a multithreaded "
-                        + "one.", value -> cpu = CommandSyntax.wholeNumber("--cpu", value, 0))
+                .option("--cpu", "N", "Pin the tracer and the command to CPU N for the whole run. Without it the "
+                        + "engine pins them to one CPU by itself and lets go once the command's threads compete for "
+                        + "it.", value -> cpu = CommandSyntax.wholeNumber("--cpu", value, 0))
                 .option("--trace-log", "FILE", "Write one line per rewritten path to FILE: 'tid syscall original -> "
                         + "new = result', bytes outside '!'..'~' and the backslash written as \\xNN.",
                         file -> traceLog = Path.of(file))

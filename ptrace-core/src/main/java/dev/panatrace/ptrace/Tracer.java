@@ -29,8 +29,6 @@ import java.util.Objects;
 public final class Tracer {
     private Tracer() {}
 
-    /** The default {@link Builder#waitSpin}: chosen by measurement, see the README. */
-    static final Duration DEFAULT_WAIT_SPIN = Duration.ofNanos(50_000);
     /** The default {@link Builder#injectionTimeout}. */
     static final Duration DEFAULT_INJECTION_TIMEOUT = Duration.ofSeconds(10);
 
@@ -60,7 +58,7 @@ public final class Tracer {
         private Map<String, String> environment = System.getenv();
         private Path directory = Path.of("").toAbsolutePath();
         private TraceMode mode = TraceMode.SECCOMP;
-        private Duration waitSpin = DEFAULT_WAIT_SPIN;
+        private Duration waitSpin;
         private int cpu = -1;
         private MemoryAccess memoryAccess = MemoryAccess.PROCESS_VM;
         private Duration injectionTimeout = DEFAULT_INJECTION_TIMEOUT;
@@ -93,9 +91,19 @@ public final class Tracer {
         }
 
         /**
-         * How long the tracer polls for the next stop before it blocks in waitpid (default 50 µs; zero
-         * blocks at once). Polling avoids a wake-up per stop when stops come close together, at the cost of
-         * that much CPU time after the last stop of a burst.
+         * How long the tracer polls for the next stop before it blocks in waitpid (zero blocks at once),
+         * instead of the engine's choice. Polling avoids a wake-up per stop when stops come close together,
+         * at the cost of that much CPU time after the last stop of a burst.
+         *
+         * <p>By default the engine chooses where the tracer and a spawned command run and how it waits:
+         * with two or more CPUs allowed, it pins the tracer thread and the command to one CPU and blocks
+         * (a stop is then a context switch, not a wake-up of another CPU), and once the command's threads
+         * compete for that CPU (their run-queue waits exceed half the elapsed time in three 20 ms looks in a
+         * row) or number more than 8, it gives every thread back the CPUs it had, for good, and polls 50 µs
+         * before blocking. While
+         * pinned, a program that asks for its affinity ({@code sched_getaffinity}, as Go's runtime and
+         * {@code nproc} do) is told the mask it would have had untraced, and a thread that sets its own mask
+         * keeps it; {@code /proc/PID/status} shows the pinned mask. An attached process is never pinned.
          *
          * @param waitSpin the polling time
          * @return this builder
@@ -109,10 +117,11 @@ public final class Tracer {
         }
 
         /**
-         * Pins the tracer thread, and so the spawned command, which inherits the mask, to one CPU. A tracer
-         * and tracee on one CPU hand over without cross-CPU wake-ups, which pays for single-threaded
-         * programs with many stops; it also serializes a multithreaded program. A pinned tracer does not
-         * poll ({@link #waitSpin} is ignored): on one CPU that would only take time from the tracee.
+         * Pins the tracer thread, and so the spawned command, which inherits the mask, to one CPU for the
+         * whole trace, instead of the engine's choice ({@link #waitSpin}). A tracer and tracee on one CPU
+         * hand over without cross-CPU wake-ups, which pays for single-threaded programs with many stops; it
+         * also serializes a multithreaded program. A pinned tracer does not poll ({@link #waitSpin} is
+         * ignored): on one CPU that would only take time from the tracee.
          *
          * @param cpu the CPU number
          * @return this builder

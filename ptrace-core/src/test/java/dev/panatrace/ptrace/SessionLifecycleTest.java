@@ -124,11 +124,7 @@ class SessionLifecycleTest {
             session.detach();
             assertEquals(Optional.empty(), session.waitFor(Duration.ofSeconds(10)));
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (Files.size(out) == 0 && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertEquals("TracerPid:\t0\n", Files.readString(out));
+        assertEquals("TracerPid:\t0\n", Tracees.awaitContent(out, Duration.ofSeconds(20)));
     }
 
     /**

@@ -40,6 +40,9 @@ final class LiveSession implements TraceSession {
         record Signal(int signal) implements Request {}
 
         record Detach() implements Request {}
+
+        /** From the engine's placement watchdog: the tracees compete for the CPU they are pinned to. */
+        record Unpin() implements Request {}
     }
 
     private final TraceLoop loop;
@@ -110,6 +113,11 @@ final class LiveSession implements TraceSession {
                     + "TraceMode.SYSCALL to detach later");
         }
         request(new Request.Detach());
+    }
+
+    /** A request from one of the engine's own threads. */
+    void requestFromEngine(Request request) {
+        request(request);
     }
 
     private void request(Request request) {

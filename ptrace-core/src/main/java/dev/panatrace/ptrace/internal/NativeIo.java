@@ -30,7 +30,7 @@ final class NativeIo {
     private static final int BLOCKING_WAITS = 256;
 
     private final Arch arch;
-    private final long spinNanos;
+    private long spinNanos;
     private final int jvmPid = (int) ProcessHandle.current().pid();
     private final MemorySegment status;
     private final MemorySegment word;
@@ -56,6 +56,11 @@ final class NativeIo {
     }
 
     // ---- waiting ----------------------------------------------------------------------------------
+
+    /** How long {@link #waitAny} polls from now on before it blocks; 0 blocks at once. */
+    void spin(long nanos) {
+        spinNanos = nanos;
+    }
 
     /**
      * The next stop of any tracee: its tid, its status in {@link #lastStatus}; -1 with errno set on

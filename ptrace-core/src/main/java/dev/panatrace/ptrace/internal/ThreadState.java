@@ -34,6 +34,10 @@ final class ThreadState {
      * no write, which matters where writes take a ptrace call per word (gVisor).
      */
     final byte[][] placed = new byte[2][];
+    /** It, or the thread it was cloned from, set its own CPU affinity: the engine leaves its mask alone. */
+    boolean ownsAffinity;
+    /** At the entry of sched_getaffinity or sched_setaffinity while the engine pins the trace: its exit matters. */
+    boolean affinityCall;
     /** Handlers' values for this thread. */
     TraceeLocalValues locals = new TraceeLocalValues();
 

@@ -68,9 +68,12 @@ public final class TraceLoop {
     private static final int TRACE_OPTIONS = Ptrace.O_TRACESYSGOOD | Ptrace.O_TRACEFORK | Ptrace.O_TRACEVFORK
             | Ptrace.O_TRACECLONE | Ptrace.O_TRACEEXEC | Ptrace.O_TRACESECCOMP;
 
+    /** How long the tracer polls before blocking in waitpid when the user did not say. */
+    private static final long DEFAULT_SPIN_NANOS = 50_000;
+
     private final TraceHandler handler;
     private final Options options;
-    private final long spinNanos;
+    private final CpuPlacement placement;
     private volatile TraceMode mode;
     private final boolean usesScratch;
     private final int mmapNumber;
@@ -80,6 +83,8 @@ public final class TraceLoop {
     private final SyscallTable table = SyscallTable.of(arch);
     private final SyscallSet wanted;
     private final int execveNumber;
+    private final int getAffinityNumber;
+    private final int setAffinityNumber;
 
     // Owned by the tracer thread.
     /** Wait results taken during a syscall injection that belong to the main loop. */
@@ -103,8 +108,9 @@ public final class TraceLoop {
 
     /**
      * How a trace runs. @param mode how syscalls stop @param waitSpin how long to poll before blocking
-     * in waitpid @param cpu the CPU to pin the tracer and the spawned command to, or -1 @param memoryAccess
-     * the first way to try for tracee memory @param injectionTimeout how long an injected syscall may run
+     * in waitpid, or null for the engine's choice ({@link CpuPlacement}) @param cpu the CPU to pin the
+     * tracer and the spawned command to, or -1 @param memoryAccess the first way to try for tracee memory
+     * @param injectionTimeout how long an injected syscall may run
      */
     public record Options(TraceMode mode, Duration waitSpin, int cpu, MemoryAccess memoryAccess,
                           Duration injectionTimeout) {
@@ -113,38 +119,64 @@ public final class TraceLoop {
         }
     }
 
-    private TraceLoop(TraceHandler handler, Options options) {
+    /** @param mayPin whether the engine may pin a spawned command by itself (not an attached process) */
+    private TraceLoop(TraceHandler handler, Options options, boolean mayPin) {
         this.handler = handler;
         this.options = options;
         this.mode = options.mode();
-        // On one CPU a polling tracer only takes time from the tracee it waits for.
-        this.spinNanos = options.cpu() >= 0 ? 0 : options.waitSpin().toNanos();
+        this.placement = new CpuPlacement(options.cpu(),
+                options.waitSpin() == null ? DEFAULT_SPIN_NANOS : options.waitSpin().toNanos(),
+                mayPin && options.waitSpin() == null);
         this.usesScratch = handler.usesScratchMemory();
         this.mmapNumber = table.numberOf("mmap");
         this.wanted = handler.syscalls();
         this.execveNumber = table.numberOf("execve");
+        this.getAffinityNumber = table.numberOf("sched_getaffinity");
+        this.setAffinityNumber = table.numberOf("sched_setaffinity");
     }
 
     /** Spawns {@code command} on a new tracer thread and returns once it is traced. */
     public static TraceSession spawn(TraceHandler handler, Options options, List<String> command,
                                      Map<String, String> env, Path cwd, Spawner.Redirects redirects) {
         Path target = Spawner.resolve(command.get(0), env, cwd);
-        TraceLoop loop = new TraceLoop(handler, options);
+        TraceLoop loop = new TraceLoop(handler, options, true);
         loop.start(() -> loop.runSpawned(target, command.subList(1, command.size()), env, cwd, redirects));
         return loop.session;
     }
 
-    /** Links the native calls of a trace: posix_spawn's, needed first, then the syscall downcall. */
+    /** Links the native calls of a trace: the one downcall, and the posix_spawn functions it calls first. */
     public static void prepare() {
+        // Memory access through value layouts generates code at first use too: on another core meanwhile.
+        Thread memoryAccess = Thread.ofPlatform().name("panatrace-prepare-memory").daemon().start(TraceLoop::touchMemoryAccess);
         PosixSpawn.link();
         LibC.link();
+        try {
+            memoryAccess.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Reads and writes a native segment with each value layout the engine uses. */
+    private static void touchMemoryAccess() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment segment = arena.allocate(64, 8);
+            segment.set(ValueLayout.JAVA_BYTE, 1, segment.get(ValueLayout.JAVA_BYTE, 0));
+            segment.set(ValueLayout.JAVA_INT, 4, segment.get(ValueLayout.JAVA_INT, 0));
+            segment.set(ValueLayout.JAVA_LONG, 8, segment.get(ValueLayout.JAVA_LONG, 16));
+            segment.set(ValueLayout.JAVA_LONG_UNALIGNED, 17, segment.get(ValueLayout.JAVA_LONG_UNALIGNED, 25));
+            segment.set(ValueLayout.JAVA_SHORT_UNALIGNED, 33, segment.get(ValueLayout.JAVA_SHORT_UNALIGNED, 35));
+            segment.set(ValueLayout.ADDRESS, 40, segment.get(ValueLayout.ADDRESS, 48));
+            MemorySegment.copy(segment, 0, segment, 32, 16);
+            segment.asSlice(8, 8).fill((byte) 0);
+        }
     }
 
     /** Attaches to {@code pid} on a new tracer thread and returns once every thread is seized. */
     public static TraceSession attach(TraceHandler handler, Options options, int pid) {
         // A filter would outlive the detach, and an untraced RET_TRACE fails the syscall: attach stops at
         // every syscall.
-        TraceLoop loop = new TraceLoop(handler, options.withMode(TraceMode.SYSCALL));
+        TraceLoop loop = new TraceLoop(handler, options.withMode(TraceMode.SYSCALL), false);
         loop.start(() -> loop.runAttached(pid));
         return loop.session;
     }
@@ -152,14 +184,13 @@ public final class TraceLoop {
     private void start(Runnable body) {
         session.tracerThread = Thread.ofPlatform().name("panatrace-tracer").daemon(true).unstarted(() -> {
             try (Arena a = Arena.ofConfined()) {
-                if (options.cpu() >= 0) {
-                    pin(a, options.cpu());
-                }
+                placement.start(a, session);
                 allocate(a);
                 try {
                     body.run();
                 } finally {
                     memory.close();
+                    placement.finish();
                 }
             } catch (Throwable t) {
                 TraceEvents.error("engine", "", t);
@@ -186,17 +217,8 @@ public final class TraceLoop {
         }
     }
 
-    /** Pins the calling thread to {@code cpu}; processes it spawns inherit the mask. */
-    private static void pin(Arena a, int cpu) {
-        MemorySegment mask = a.allocate(128);
-        mask.set(ValueLayout.JAVA_BYTE, cpu / 8, (byte) (1 << (cpu % 8)));
-        if (LibC.schedSetaffinity(0, 128, mask) != 0) {
-            throw new ErrnoException(LibC.errno(), "sched_setaffinity(cpu " + cpu + ")", 0);
-        }
-    }
-
     private void allocate(Arena a) {
-        io = new NativeIo(a, arch, spinNanos);
+        io = new NativeIo(a, arch, placement.spinNanos());
         memory = new TraceeMemory(a, options.memoryAccess());
         view = new StopView(this, arch, table, memory);
         calls = new HandlerCalls(handler, view);
@@ -433,8 +455,12 @@ public final class TraceLoop {
             t.process.trampoline = false;
             stops++;
         }
-        // A seccomp stop comes only for what the handler asked for: its set, or descriptors it watches.
-        boolean wantedHere = seccomp || wanted.matches(arch, nr, view.arg(0))
+        // The engine's own: the affinity it changed, while it pins the trace.
+        boolean forPlacement = placement.watchesAffinity() && (nr == getAffinityNumber || nr == setAffinityNumber);
+        t.affinityCall = forPlacement && placement.pinnedByEngine();
+        // A seccomp stop comes only for what the handler asked for (its set, or descriptors it watches) and
+        // for the engine's own.
+        boolean wantedHere = (seccomp && !forPlacement) || wanted.matches(arch, nr, view.arg(0))
                 || t.process.watches((int) view.arg(0), table.name((int) nr));
         AddressSpace space = t.process.space;
         if (wantedHere && usesScratch && space.base == 0 && !space.failed) {
@@ -464,7 +490,7 @@ public final class TraceLoop {
         }
         storeRegisters(t);
         view.end();
-        boolean exitNeeded = t.skip || t.observeExit || calls.observesStops();
+        boolean exitNeeded = t.skip || t.observeExit || calls.observesStops() || t.affinityCall;
         if (!exitNeeded) {
             t.locals.syscallEnded();
         }
@@ -487,6 +513,10 @@ public final class TraceLoop {
         if (t.injectedScratch) {
             return finishScratchMapping(t);
         }
+        if (t.affinityCall) {
+            t.affinityCall = false;
+            answerAffinity(t);
+        }
         if (t.skip || t.observeExit || calls.observesStops()) {
             view.begin(t, false, registersOf(t.tid));
             if (t.skip) {
@@ -505,6 +535,25 @@ public final class TraceLoop {
             t.locals.syscallEnded();
         }
         return Restart.RESUME;
+    }
+
+    /**
+     * While the engine pins the trace: a tracee reading the affinity of a thread whose mask the engine
+     * set sees the mask it would have had untraced; a thread given its own mask keeps it from then on.
+     */
+    private void answerAffinity(ThreadState t) {
+        Registers regs = registersOf(t.tid);
+        long result = regs.returnValue();
+        int targetTid = (int) t.entryArg0 == 0 ? t.tid : (int) t.entryArg0;
+        ThreadState target = tracees.thread(targetTid);
+        if (target == null) {
+            return;
+        }
+        if (t.syscall == setAffinityNumber && result == 0) {
+            target.ownsAffinity = true;
+        } else if (t.syscall == getAffinityNumber && result > 0 && !target.ownsAffinity && placement.pinnedByEngine()) {
+            memory.write(t.tid, t.process.pid, regs.arg(2), placement.untracedMask((int) result));
+        }
     }
 
     private Restart onSeccompStop(ThreadState t) {
@@ -632,6 +681,8 @@ public final class TraceLoop {
             }
         }
         ThreadState t = tracees.addThread(tid, proc);
+        // A new thread starts with its creator's mask.
+        t.ownsAffinity = parent != null && parent.ownsAffinity;
         calls.newTracee(parent == null ? 0 : parent.tid, tid, t.process.pid);
         Integer early = tracees.takeEarlyStop(tid);
         if (early != null) {
@@ -783,6 +834,10 @@ public final class TraceLoop {
             table.number(name).ifPresent(traced::add);
         }
 
+        if (placement.watchesAffinity()) {
+            traced.add(getAffinityNumber);
+            traced.add(setAffinityNumber);
+        }
         traced.add(PROBE_NUMBER);
         return traced;
     }
@@ -898,8 +953,14 @@ public final class TraceLoop {
                 }
                 case LiveSession.Request.Detach d -> {
                     if (!detaching) {
+                        // Detached programs run on: with the CPUs they had.
+                        placement.unpin(tracees.threadsNow());
                         beginDetach();
                     }
+                }
+                case LiveSession.Request.Unpin u -> {
+                    placement.unpin(tracees.threadsNow());
+                    io.spin(placement.spinNanos());
                 }
             }
         }

@@ -214,6 +214,18 @@ public final class Tracees {
     }
 
     /**
+     * Waits until {@code file} is not empty (a program that is no longer traced wrote it) and returns its
+     * content, or what it holds at the deadline.
+     */
+    public static String awaitContent(Path file, Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (Files.size(file) == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        return Files.readString(file);
+    }
+
+    /**
      * Runs a command without any tracer, for comparison with a traced run. Standard input is
      * {@code /dev/null}; output goes to temporary files, so a grandchild that keeps the output
      * open cannot block the caller.

@@ -16,11 +16,14 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * Raw system calls, all through glibc's {@code syscall(2)}: one downcall handle of one shape (a number
- * and six words) serves every call. Linking a downcall of a new shape costs the JVM about 4 ms of
- * generated code, and the launcher must start in a few tens of milliseconds, so the engine does not
- * link one handle per libc wrapper. Results are the kernel's: -1 with errno on failure, read back with
- * {@link #errno()}. The typed layer ({@code Ptrace}, {@code TraceeMemory}) turns them into exceptions.
+ * Raw system calls, all through glibc's {@code syscall(2)}, and the engine's few other libc functions
+ * ({@link PosixSpawn}): one downcall handle of one shape (a function's address and seven words, returning
+ * a word) serves every call. Linking a downcall of a new shape costs the JVM milliseconds of generated
+ * code, and the launcher must start in a few tens of milliseconds, so the engine links one shape, once.
+ * On x86_64 and aarch64 Linux a function ignores the integer and pointer arguments it does not take, and
+ * an int result is the low half of the word. Results of syscalls are the kernel's: -1 with errno on
+ * failure, read back with {@link #errno()}. The typed layer ({@code Ptrace}, {@code TraceeMemory}) turns
+ * them into exceptions.
  *
  * <p>Raw ptrace differs from glibc's wrapper only for PTRACE_PEEK*, which store the word at {@code data}
  * instead of returning it (so -1 is never ambiguous).
@@ -37,10 +40,12 @@ public final class LibC {
     private static final ThreadLocal<MemorySegment> CAPTURE =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
 
-    // long syscall(long number, ...): variadic after the number; every argument is passed as a word.
-    private static final MethodHandle SYSCALL = LINKER.downcallHandle(symbol("syscall"),
+    // long function(long, ...): the address comes first at each call. Variadic after the first word, as
+    // syscall(2) is; that only sets the count of vector registers (x86_64), which other functions ignore.
+    private static final MethodHandle CALL = LINKER.downcallHandle(
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
             Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(1));
+    private static final MemorySegment SYSCALL = symbol("syscall");
 
     private static final SyscallTable TABLE = SyscallTable.of(Arch.current());
     private static final long SYS_PTRACE = TABLE.numberOf("ptrace");
@@ -50,6 +55,8 @@ public final class LibC {
     private static final long SYS_KILL = TABLE.numberOf("kill");
     private static final long SYS_TGKILL = TABLE.numberOf("tgkill");
     private static final long SYS_SCHED_SETAFFINITY = TABLE.numberOf("sched_setaffinity");
+    private static final long SYS_SCHED_GETAFFINITY = TABLE.numberOf("sched_getaffinity");
+    private static final long SYS_GETCPU = TABLE.numberOf("getcpu");
     private static final long SYS_OPENAT = TABLE.numberOf("openat");
     private static final long SYS_PREAD64 = TABLE.numberOf("pread64");
     private static final long SYS_PWRITE64 = TABLE.numberOf("pwrite64");
@@ -86,8 +93,13 @@ public final class LibC {
     }
 
     private static long syscall(long number, long a, long b, long c, long d, long e) {
+        return call(SYSCALL, number, a, b, c, d, e, 0);
+    }
+
+    /** Calls the libc function at {@code function} with up to seven integer or pointer arguments. */
+    static long call(MemorySegment function, long a, long b, long c, long d, long e, long f, long g) {
         try {
-            return (long) SYSCALL.invokeExact(CAPTURE.get(), number, a, b, c, d, e, 0L);
+            return (long) CALL.invokeExact(function, CAPTURE.get(), a, b, c, d, e, f, g);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
@@ -137,5 +149,15 @@ public final class LibC {
 
     public static int schedSetaffinity(int tid, long size, MemorySegment mask) {
         return (int) syscall(SYS_SCHED_SETAFFINITY, tid, size, mask.address(), 0, 0);
+    }
+
+    /** The raw syscall: the size of the kernel's CPU mask in bytes, which it wrote to {@code mask}. */
+    public static int schedGetaffinity(int tid, long size, MemorySegment mask) {
+        return (int) syscall(SYS_SCHED_GETAFFINITY, tid, size, mask.address(), 0, 0);
+    }
+
+    /** getcpu(2): the CPU the calling thread runs on, stored as an int at {@code cpu}. */
+    public static int getcpu(MemorySegment cpu) {
+        return (int) syscall(SYS_GETCPU, cpu.address(), 0, 0, 0, 0);
     }
 }

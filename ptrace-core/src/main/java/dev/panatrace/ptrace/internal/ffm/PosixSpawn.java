@@ -1,19 +1,13 @@
 package dev.panatrace.ptrace.internal.ffm;
 
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
- * glibc's posix_spawn and the functions that fill its attributes and file actions. These are library
- * code, not system calls: they return an error number instead of setting errno. Linked when the first
- * tracee is spawned, or by {@link #link}, not when a tracer merely attaches; addopen, needed only for
- * redirected streams, on first use.
+ * glibc's posix_spawn and the functions that fill its attributes and file actions, called through
+ * {@link LibC}'s one downcall. These are library code, not system calls: they return an error number
+ * instead of setting errno.
  */
 public final class PosixSpawn {
     private PosixSpawn() {}
@@ -24,35 +18,19 @@ public final class PosixSpawn {
     /** {@code sizeof(sigset_t)} in glibc: 1024 bits. */
     public static final long SIGSET_SIZE = 128;
 
-    private static final FunctionDescriptor ONE_POINTER = FunctionDescriptor.of(JAVA_INT, ADDRESS);
-    private static final FunctionDescriptor TWO_POINTERS = FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS);
+    private static final MemorySegment POSIX_SPAWN = LibC.symbol("posix_spawn");
+    private static final MemorySegment ATTR_INIT = LibC.symbol("posix_spawnattr_init");
+    private static final MemorySegment ATTR_DESTROY = LibC.symbol("posix_spawnattr_destroy");
+    private static final MemorySegment ATTR_SETFLAGS = LibC.symbol("posix_spawnattr_setflags");
+    private static final MemorySegment ATTR_SETSIGMASK = LibC.symbol("posix_spawnattr_setsigmask");
+    private static final MemorySegment ATTR_SETSIGDEFAULT = LibC.symbol("posix_spawnattr_setsigdefault");
+    private static final MemorySegment FILE_ACTIONS_INIT = LibC.symbol("posix_spawn_file_actions_init");
+    private static final MemorySegment FILE_ACTIONS_DESTROY = LibC.symbol("posix_spawn_file_actions_destroy");
+    private static final MemorySegment FILE_ACTIONS_ADDCLOSEFROM = LibC.symbol("posix_spawn_file_actions_addclosefrom_np");
+    private static final MemorySegment FILE_ACTIONS_ADDCHDIR = LibC.symbol("posix_spawn_file_actions_addchdir_np");
+    private static final MemorySegment FILE_ACTIONS_ADDOPEN = LibC.symbol("posix_spawn_file_actions_addopen");
 
-    private static final MethodHandle POSIX_SPAWN = bind("posix_spawn",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-    private static final MethodHandle ATTR_INIT = bind("posix_spawnattr_init", ONE_POINTER);
-    private static final MethodHandle ATTR_DESTROY = bind("posix_spawnattr_destroy", ONE_POINTER);
-    private static final MethodHandle ATTR_SETFLAGS = bind("posix_spawnattr_setflags",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
-    private static final MethodHandle ATTR_SETSIGMASK = bind("posix_spawnattr_setsigmask", TWO_POINTERS);
-    private static final MethodHandle ATTR_SETSIGDEFAULT = bind("posix_spawnattr_setsigdefault", TWO_POINTERS);
-    private static final MethodHandle FILE_ACTIONS_INIT = bind("posix_spawn_file_actions_init", ONE_POINTER);
-    private static final MethodHandle FILE_ACTIONS_DESTROY = bind("posix_spawn_file_actions_destroy", ONE_POINTER);
-    private static final MethodHandle FILE_ACTIONS_ADDCLOSEFROM = bind("posix_spawn_file_actions_addclosefrom_np",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle FILE_ACTIONS_ADDCHDIR = bind("posix_spawn_file_actions_addchdir_np",
-            TWO_POINTERS);
-
-    private static MethodHandle bind(String name, FunctionDescriptor descriptor) {
-        return LibC.LINKER.downcallHandle(LibC.symbol(name), descriptor);
-    }
-
-    /** Holds addopen, linked on first use. */
-    private static final class AddOpen {
-        static final MethodHandle HANDLE = bind("posix_spawn_file_actions_addopen",
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-    }
-
-    /** Links the downcalls now, if not yet done: initializing this class does it. */
+    /** Finds the functions now, if not yet done: initializing this class does it. */
     public static void link() {
         // Nothing more: the static fields are the work.
     }
@@ -74,11 +52,8 @@ public final class PosixSpawn {
 
     public static int spawn(MemorySegment pid, MemorySegment path, MemorySegment fileActions,
                             MemorySegment attr, MemorySegment argv, MemorySegment envp) {
-        try {
-            return (int) POSIX_SPAWN.invokeExact(pid, path, fileActions, attr, argv, envp);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        return (int) LibC.call(POSIX_SPAWN, pid.address(), path.address(), fileActions.address(), attr.address(),
+                argv.address(), envp.address(), 0);
     }
 
     public static int attrInit(MemorySegment attr) {
@@ -90,11 +65,7 @@ public final class PosixSpawn {
     }
 
     public static int attrSetflags(MemorySegment attr, short flags) {
-        try {
-            return (int) ATTR_SETFLAGS.invokeExact(attr, flags);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        return (int) LibC.call(ATTR_SETFLAGS, attr.address(), flags, 0, 0, 0, 0, 0);
     }
 
     public static int attrSetsigmask(MemorySegment attr, MemorySegment set) {
@@ -114,38 +85,22 @@ public final class PosixSpawn {
     }
 
     public static int fileActionsAddclosefrom(MemorySegment actions, int from) {
-        try {
-            return (int) FILE_ACTIONS_ADDCLOSEFROM.invokeExact(actions, from);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        return (int) LibC.call(FILE_ACTIONS_ADDCLOSEFROM, actions.address(), from, 0, 0, 0, 0, 0);
     }
 
     public static int fileActionsAddopen(MemorySegment actions, int fd, MemorySegment path, int oflag, int mode) {
-        try {
-            return (int) AddOpen.HANDLE.invokeExact(actions, fd, path, oflag, mode);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+        return (int) LibC.call(FILE_ACTIONS_ADDOPEN, actions.address(), fd, path.address(), oflag, mode, 0, 0);
     }
 
     public static int fileActionsAddchdir(MemorySegment actions, MemorySegment path) {
         return call(FILE_ACTIONS_ADDCHDIR, actions, path);
     }
 
-    private static int call(MethodHandle handle, MemorySegment a) {
-        try {
-            return (int) handle.invokeExact(a);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+    private static int call(MemorySegment function, MemorySegment a) {
+        return (int) LibC.call(function, a.address(), 0, 0, 0, 0, 0, 0);
     }
 
-    private static int call(MethodHandle handle, MemorySegment a, MemorySegment b) {
-        try {
-            return (int) handle.invokeExact(a, b);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+    private static int call(MemorySegment function, MemorySegment a, MemorySegment b) {
+        return (int) LibC.call(function, a.address(), b.address(), 0, 0, 0, 0, 0);
     }
 }
