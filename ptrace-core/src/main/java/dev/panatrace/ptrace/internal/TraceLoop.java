@@ -184,13 +184,15 @@ public final class TraceLoop {
     private void start(Runnable body) {
         session.tracerThread = Thread.ofPlatform().name("panatrace-tracer").daemon(true).unstarted(() -> {
             try (Arena a = Arena.ofConfined()) {
-                placement.start(a, session);
-                allocate(a);
                 try {
+                    placement.start(a, session);
+                    allocate(a);
                     body.run();
                 } finally {
-                    memory.close();
                     placement.finish();
+                    if (memory != null) {
+                        memory.close();
+                    }
                 }
             } catch (Throwable t) {
                 TraceEvents.error("engine", "", t);
