@@ -100,10 +100,10 @@ public final class Tracer {
          * (a stop is then a context switch, not a wake-up of another CPU), and once the command's threads
          * compete for that CPU (their run-queue waits exceed half the elapsed time in three 20 ms looks in a
          * row) or number more than 4, it gives every thread back the CPUs it had, for good, and polls 50 µs
-         * before blocking. While
-         * pinned, a program that asks for its affinity ({@code sched_getaffinity}, as Go's runtime and
-         * {@code nproc} do) is told the mask it would have had untraced, and a thread that sets its own mask
-         * keeps it; {@code /proc/PID/status} shows the pinned mask. An attached process is never pinned.
+         * before blocking. While pinned, a program that asks for its affinity ({@code sched_getaffinity}, as
+         * Go's runtime and {@code nproc} do) is told the mask it would have had untraced, and a thread that
+         * sets its own mask keeps it; {@code /proc/PID/status} shows the pinned mask. An attached process is
+         * never pinned.
          *
          * @param waitSpin the polling time
          * @return this builder

@@ -40,6 +40,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 /**
@@ -67,6 +68,9 @@ public final class TraceLoop {
 
     private static final int TRACE_OPTIONS = Ptrace.O_TRACESYSGOOD | Ptrace.O_TRACEFORK | Ptrace.O_TRACEVFORK
             | Ptrace.O_TRACECLONE | Ptrace.O_TRACEEXEC | Ptrace.O_TRACESECCOMP;
+
+    /** Whether {@link #prepare} ran, so that a second call starts no thread. */
+    private static final AtomicBoolean PREPARED = new AtomicBoolean();
 
     /** How long the tracer polls before blocking in waitpid when the user did not say. */
     private static final long DEFAULT_SPIN_NANOS = 50_000;
@@ -146,6 +150,10 @@ public final class TraceLoop {
 
     /** Links the native calls of a trace: the one downcall, and the posix_spawn functions it calls first. */
     public static void prepare() {
+        if (!PREPARED.compareAndSet(false, true)) {
+            // Done or under way; the classes' initialization makes a caller wait for the linking it needs.
+            return;
+        }
         // Memory access through value layouts generates code at first use too: on another core meanwhile.
         Thread memoryAccess = Thread.ofPlatform().name("panatrace-prepare-memory").daemon().start(TraceLoop::touchMemoryAccess);
         PosixSpawn.link();
