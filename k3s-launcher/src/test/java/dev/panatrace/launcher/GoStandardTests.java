@@ -47,8 +47,14 @@ final class GoStandardTests {
             "syscall", Set.of("TestAllThreadsSyscall", "TestAllThreadsSyscallBlockedSyscall",
                     "TestAllThreadsSyscallError", "TestSetuidEtc"));
 
-    /** How long one package's tests may take before the script kills them and goes on to the next. */
-    private static final Duration PACKAGE_LIMIT = Duration.ofSeconds(150);
+    /**
+     * How long one package's tests may take before Go's testing panics with every goroutine's stack. The slowest
+     * is os under {@code trace} inside gVisor, where every syscall stops: 47 s here (2 CPUs), 25 s of it in
+     * TestExecutableDeleted's {@code go build} ({@code strace -f}: 40 s). A CI machine once took over 2 minutes.
+     */
+    private static final Duration GO_TIMEOUT = Duration.ofMinutes(4);
+    /** When the script kills a package's binary that Go's own timeout did not end, and goes on to the next. */
+    private static final Duration PACKAGE_LIMIT = GO_TIMEOUT.plusSeconds(30);
     /** Untraced, each package passes at least this many tests and subtests here (the fewest: os/signal, 20). */
     private static final int FEWEST_PASSES = 10;
 
@@ -149,7 +155,7 @@ final class GoStandardTests {
         StringBuilder script = new StringBuilder();
         for (String pkg : PACKAGES) {
             List<String> command = new ArrayList<>(List.of(Tracees.goStandardTest(pkg).toString(),
-                    "-test.short", "-test.v", "-test.timeout", "2m"));
+                    "-test.short", "-test.v", "-test.timeout", GO_TIMEOUT.toSeconds() + "s"));
             Set<String> skip = excluded.getOrDefault(pkg, Set.of());
             if (!skip.isEmpty()) {
                 command.addAll(List.of("-test.run", runPattern(pkg, skip)));
@@ -207,7 +213,9 @@ final class GoStandardTests {
                 StringBuilder problem = new StringBuilder(where + ", " + mode + ", " + pkg + ": " + lost.size()
                         + " tests passed untraced but not under the launcher: " + lost + "\n  untraced: "
                         + before.counts() + "\n  " + mode + ": " + after.counts() + "\n");
-                lost.stream().limit(5).forEach(test -> problem.append(excerpt(after.output(), test)));
+                problem.append(panic(after.output()));
+                lost.stream().filter(test -> started(after.output(), test)).limit(5)
+                        .forEach(test -> problem.append(excerpt(after.output(), test)));
                 problems.add(problem.toString());
             }
         }
@@ -231,6 +239,25 @@ final class GoStandardTests {
         assertTrue(tests.containsAll(skip), () -> pkg + " has no test " + skip + " to leave out: " + tests);
         tests.removeAll(skip);
         return "^(" + String.join("|", tests) + ")$";
+    }
+
+    /**
+     * Go's panic, when the binary died of one (a test's {@code -test.timeout} is one): its first line and the
+     * stacks after it (60 lines at most), which show what the running tests were waiting for.
+     */
+    private static String panic(String output) {
+        List<String> lines = output.lines().toList();
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith("panic: ")) {
+                return "  --- the binary's panic:\n    "
+                        + String.join("\n    ", lines.subList(i, Math.min(lines.size(), i + 60))) + "\n";
+            }
+        }
+        return "";
+    }
+
+    private static boolean started(String output, String test) {
+        return Pattern.compile("^=== RUN\\s+" + Pattern.quote(test) + "$", Pattern.MULTILINE).matcher(output).find();
     }
 
     /** What a test printed: from its last {@code === RUN} or {@code === CONT} line to its result (30 lines at most). */

@@ -1,6 +1,7 @@
 package dev.panatrace.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.panatrace.launcher.GoStandardTests.Mode;
@@ -69,6 +70,20 @@ class GoStandardTestsOutcomeTest {
         assertTrue(problems.get(0).endsWith("  --- TestB:\n    === RUN   TestB\n        b_test.go:9: boom\n"
                 + "    --- FAIL: TestB (0.00s)\n"), problems.get(0));
         assertEquals(List.of(), GoStandardTests.regressions("here", untraced, Mode.TRACE, untraced));
+    }
+
+    @Test
+    void aBinaryThatPanickedShowsItsPanicAndNoExcerptOfTestsThatNeverStarted() {
+        Map<String, Outcome> untraced = outcomes("--- PASS: TestA (0.00s)\n--- PASS: TestB (0.00s)\n");
+        Map<String, Outcome> traced = outcomes("=== RUN   TestA\npanic: test timed out after 2m0s\n\n"
+                + "goroutine 7 [syscall]:\nsyscall.Syscall(0x0, 0x3)\n");
+
+        String problem = GoStandardTests.regressions("here", untraced, Mode.TRACE, traced).get(0);
+
+        assertTrue(problem.contains("  --- the binary's panic:\n    panic: test timed out after 2m0s\n    \n"
+                + "    goroutine 7 [syscall]:\n    syscall.Syscall(0x0, 0x3)\n"), problem);
+        assertTrue(problem.contains("  --- TestA:\n    === RUN   TestA\n"), problem);
+        assertFalse(problem.contains("  --- TestB:"), problem);
     }
 
     /** Every package with the same output, and at least the passes an untraced run must show. */
