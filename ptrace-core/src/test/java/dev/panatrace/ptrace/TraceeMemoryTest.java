@@ -113,18 +113,47 @@ class TraceeMemoryTest {
             for (int i = 0; i < 200; i++) {
                 int offset = random.nextInt(2 * PAGE);
                 int length = 1 + random.nextInt(Math.min(2 * PAGE - offset, 300));
-                if (random.nextBoolean()) {
-                    byte[] bytes = new byte[length];
-                    random.nextBytes(bytes);
-                    write(tracee, base, expected, offset, bytes);
-                } else {
-                    assertArrayEquals(Arrays.copyOfRange(expected, offset, offset + length),
+                switch (random.nextInt(3)) {
+                    case 0 -> {
+                        byte[] bytes = new byte[length];
+                        random.nextBytes(bytes);
+                        write(tracee, base, expected, offset, bytes);
+                    }
+                    case 1 -> assertArrayEquals(Arrays.copyOfRange(expected, offset, offset + length),
                             tracee.read(base + offset, length), "read of " + length + " at " + offset);
+                    default -> {
+                        int max = random.nextInt(2 * PAGE + 100);
+                        assertCString(expected, offset, max, () -> tracee.readCString(base + offset, max));
+                    }
                 }
             }
         });
         assertEquals(List.of(), failures);
         assertArrayEquals(expected, printed, "with " + way);
+    }
+
+    /**
+     * A C string as the model has it: the bytes up to the NUL; null when more than {@code max} come first;
+     * EFAULT when the window ends first.
+     */
+    private static void assertCString(byte[] window, int offset, int max, StringRead read) {
+        String what = "string of at most " + max + " at " + offset;
+        for (int i = offset; i < window.length && i <= offset + max; i++) {
+            if (window[i] == 0) {
+                assertArrayEquals(Arrays.copyOfRange(window, offset, i), read.execute(), what);
+                return;
+            }
+        }
+        if (offset + max < window.length) {
+            assertNull(read.execute(), what);
+        } else {
+            assertEquals(Errno.EFAULT, assertThrows(ErrnoException.class, read::execute, what).errno());
+        }
+    }
+
+    @FunctionalInterface
+    private interface StringRead {
+        byte[] execute();
     }
 
     /**

@@ -40,30 +40,43 @@ final class HandlerCalls {
         }
     }
 
-    /** The syscall entry the view shows. */
+    /** The syscall entry the view shows. Called directly, not through {@link #call}: this runs at most stops. */
     EntryAction entry() {
-        EntryAction[] action = {EntryAction.CONTINUE};
         Object event = TraceEvents.beginSyscall();
-        boolean completed = call("onSyscallEntry", () -> action[0] = handler.onSyscallEntry(view));
-        if (event != null) {
-            TraceEvents.endSyscall(event, view.name(), view.tid(), true);
-        }
-        if (!completed) {
+        EntryAction action;
+        try {
+            action = handler.onSyscallEntry(view);
+        } catch (TraceeGoneException gone) {
+            throw gone;
+        } catch (RuntimeException | LinkageError | AssertionError e) {
+            failed("onSyscallEntry", e);
+            endEvent(event, true);
             view.discardChanges();
             return EntryAction.CONTINUE;
         }
-        return action[0] == null ? EntryAction.CONTINUE : action[0];
+        endEvent(event, true);
+        return action == null ? EntryAction.CONTINUE : action;
     }
 
     /** The syscall exit the view shows. */
     void exit() {
         Object event = TraceEvents.beginSyscall();
-        boolean completed = call("onSyscallExit", () -> handler.onSyscallExit(view));
-        if (event != null) {
-            TraceEvents.endSyscall(event, view.name(), view.tid(), false);
-        }
-        if (!completed) {
+        try {
+            handler.onSyscallExit(view);
+        } catch (TraceeGoneException gone) {
+            throw gone;
+        } catch (RuntimeException | LinkageError | AssertionError e) {
+            failed("onSyscallExit", e);
+            endEvent(event, false);
             view.discardChanges();
+            return;
+        }
+        endEvent(event, false);
+    }
+
+    private void endEvent(Object event, boolean entry) {
+        if (event != null) {
+            TraceEvents.endSyscall(event, view.name(), view.tid(), entry);
         }
     }
 
@@ -99,13 +112,17 @@ final class HandlerCalls {
         } catch (TraceeGoneException gone) {
             throw gone;
         } catch (RuntimeException | LinkageError | AssertionError e) {
-            String syscall = view.active() ? view.name() : "";
-            TraceEvents.error(hook, syscall, e);
-            if (reportedFailures.add(hook + ":" + syscall)) {
-                LOG.log(System.Logger.Level.WARNING, "handler " + hook + (syscall.isEmpty() ? "" : " for " + syscall)
-                        + " threw; proceeding unmodified (reported once)", e);
-            }
+            failed(hook, e);
             return false;
+        }
+    }
+
+    private void failed(String hook, Throwable e) {
+        String syscall = view.active() ? view.name() : "";
+        TraceEvents.error(hook, syscall, e);
+        if (reportedFailures.add(hook + ":" + syscall)) {
+            LOG.log(System.Logger.Level.WARNING, "handler " + hook + (syscall.isEmpty() ? "" : " for " + syscall)
+                    + " threw; proceeding unmodified (reported once)", e);
         }
     }
 }

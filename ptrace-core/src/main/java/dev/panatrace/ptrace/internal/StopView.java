@@ -8,6 +8,7 @@ import dev.panatrace.ptrace.Tracee;
 import dev.panatrace.ptrace.TraceeLocal;
 import dev.panatrace.ptrace.internal.jfr.TraceEvents;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
@@ -25,7 +26,9 @@ final class StopView implements Syscall, Tracee {
     private ThreadState thread;
     private boolean entry;
     private Registers registers;
-    private byte[] pristine;
+    /** The registers as loaded, and room to compare them with their state now: reused, stops allocate nothing. */
+    private final MemorySegment pristine;
+    private final MemorySegment compared;
     /** How many strings this stop has placed in the thread's scratch slot. */
     private int replaced;
     /** (argument index, original value) pairs of those strings. */
@@ -36,20 +39,23 @@ final class StopView implements Syscall, Tracee {
         this.arch = arch;
         this.table = table;
         this.memory = memory;
+        this.pristine = MemorySegment.ofArray(new long[(int) (Registers.size(arch) / Long.BYTES)]);
+        this.compared = MemorySegment.ofArray(new long[(int) (Registers.size(arch) / Long.BYTES)]);
     }
 
     void begin(ThreadState thread, boolean entry, Registers loaded) {
         this.thread = thread;
         this.entry = entry;
         this.registers = loaded;
-        this.pristine = loaded == null ? null : loaded.toBytes();
+        if (loaded != null) {
+            loaded.copyTo(pristine);
+        }
         this.replaced = 0;
     }
 
     void end() {
         thread = null;
         registers = null;
-        pristine = null;
     }
 
     /** The arguments this entry replaced, as (index, original value) pairs, or null when none. */
@@ -66,13 +72,22 @@ final class StopView implements Syscall, Tracee {
     }
 
     boolean registersChanged() {
-        return registers != null && (registers.syscallNumberChanged() || !Arrays.equals(pristine, registers.toBytes()));
+        if (registers == null) {
+            return false;
+        }
+        if (registers.syscallNumberChanged()) {
+            return true;
+        }
+        registers.copyTo(compared);
+        return compared.mismatch(pristine) != -1;
     }
 
     /** Forgets the changes a failed hook made. */
     void discardChanges() {
         if (registers != null) {
-            registers = Registers.fromBytes(arch, pristine);
+            Registers restored = Registers.zeroed(arch);
+            restored.copyFrom(pristine);
+            registers = restored;
         }
         replaced = 0;
     }
@@ -126,7 +141,7 @@ final class StopView implements Syscall, Tracee {
         ThreadState t = current();
         if (registers == null) {
             registers = loop.registersOf(t.tid);
-            pristine = registers.toBytes();
+            registers.copyTo(pristine);
         }
         return registers;
     }

@@ -36,6 +36,8 @@ public final class TraceeMemory {
     private final MemorySegment word;
     private final MemorySegment procPath;
     private MemorySegment buffer;
+    /** The chunk {@link #readCString} scans, copied out of {@link #buffer}. */
+    private final byte[] chunkBytes = new byte[PAGE];
     private volatile MemoryAccess reads;
     private volatile MemoryAccess writes;
     /** Open /proc/PID/mem descriptors by pid; negative: opened read-only, the descriptor is -fd - 1. */
@@ -82,7 +84,8 @@ public final class TraceeMemory {
 
     /** A NUL-terminated string of at most {@code max} bytes, or null when longer; EFAULT when unmapped. */
     public byte[] readCString(int tid, int pid, long address, int max) {
-        byte[] acc = new byte[Math.min(max + 1, FIRST_STRING_CHUNK)];
+        // The bytes of the chunks read so far, once there is more than one; most paths fit in the first.
+        byte[] before = null;
         int len = 0;
         while (len <= max) {
             long at = address + len;
@@ -93,16 +96,29 @@ public final class TraceeMemory {
             if (n <= 0) {
                 throw new ErrnoException(Errno.EFAULT, "read string at 0x" + Long.toHexString(at), tid);
             }
-            for (int i = 0; i < n; i++) {
-                byte b = buffer.get(ValueLayout.JAVA_BYTE, i);
-                if (b == 0) {
-                    return Arrays.copyOf(acc, len);
-                }
-                if (len == acc.length) {
-                    acc = Arrays.copyOf(acc, Math.min(acc.length * 2, max + 1));
-                }
-                acc[len++] = b;
+            // One bulk copy and a scan of a Java array: a byte-by-byte read of the native buffer costs a
+            // call per byte until the JIT has compiled it, and a path is read at most stops.
+            MemorySegment.copy(buffer, ValueLayout.JAVA_BYTE, 0, chunkBytes, 0, n);
+            int nul = 0;
+            while (nul < n && chunkBytes[nul] != 0) {
+                nul++;
             }
+            if (nul < n && before == null) {
+                return Arrays.copyOf(chunkBytes, nul);
+            }
+            int capacity = Math.max(len + n, Math.min(max + 1, 2 * (len + n)));
+            if (before == null) {
+                before = Arrays.copyOf(chunkBytes, capacity);
+            } else {
+                if (before.length < len + n) {
+                    before = Arrays.copyOf(before, capacity);
+                }
+                System.arraycopy(chunkBytes, 0, before, len, n);
+            }
+            if (nul < n) {
+                return Arrays.copyOf(before, len + nul);
+            }
+            len += n;
         }
         return null;
     }

@@ -36,16 +36,17 @@ public final class BindMap implements PathMap {
     /** One GUEST → HOST pair; both normalized, absolute, without a trailing slash unless {@code /}. */
     private record Bind(byte[] host, byte[] guest) {}
 
-    private final List<Bind> byLongestGuest;
-    private final List<Bind> byLongestHost;
+    // Arrays, not lists: looked up at every path syscall, where an iterator is one more object per stop.
+    private final Bind[] byLongestGuest;
+    private final Bind[] byLongestHost;
 
     private BindMap(List<Bind> binds) {
         this.byLongestGuest = binds.stream()
                 .sorted(Comparator.comparingInt((Bind bind) -> bind.guest().length).reversed())
-                .toList();
+                .toArray(Bind[]::new);
         this.byLongestHost = binds.stream()
                 .sorted(Comparator.comparingInt((Bind bind) -> bind.host().length).reversed())
-                .toList();
+                .toArray(Bind[]::new);
     }
 
     /** {@return a builder of an empty map} */
@@ -113,7 +114,8 @@ public final class BindMap implements PathMap {
             if (!LexicalResolver.isAbsolute(path)) {
                 throw new IllegalArgumentException(role + " must be an absolute path: " + FileNameBytes.escape(path));
             }
-            byte[] normalized = LexicalResolver.normalize(path);
+            // A copy: the map keeps it, and normalize may return the caller's array itself.
+            byte[] normalized = LexicalResolver.normalize(path).clone();
             return normalized.length > 1 && normalized[normalized.length - 1] == SLASH
                     ? Arrays.copyOf(normalized, normalized.length - 1)
                     : normalized;

@@ -67,16 +67,40 @@ public final class LexicalResolver {
      * The normalized form of an absolute path.
      *
      * @param absolutePath path bytes starting with {@code /}
-     * @return an absolute path without empty, {@code .} or {@code ..} components
+     * @return an absolute path without empty, {@code .} or {@code ..} components: {@code absolutePath} itself
+     *     when it has none
      * @throws IllegalArgumentException if the path is not absolute
      */
     public static byte[] normalize(byte[] absolutePath) {
         if (!isAbsolute(absolutePath)) {
             throw new IllegalArgumentException("not an absolute path");
         }
+        if (isNormal(absolutePath)) {
+            return absolutePath;
+        }
         List<Component> components = new ArrayList<>();
         boolean directoryOnly = push(components, absolutePath);
         return join(components, directoryOnly);
+    }
+
+    /**
+     * Whether an absolute path is its own normal form: no {@code //}, and no {@code .} or {@code ..} component.
+     * Most paths a tracee passes are, and are then not copied at all.
+     */
+    private static boolean isNormal(byte[] absolutePath) {
+        int start = 1;
+        for (int i = 1; i <= absolutePath.length; i++) {
+            if (i == absolutePath.length || absolutePath[i] == SLASH) {
+                int length = i - start;
+                boolean last = i == absolutePath.length;
+                if ((length == 0 && !last) || (length == 1 && absolutePath[start] == DOT)
+                        || (length == 2 && absolutePath[start] == DOT && absolutePath[start + 1] == DOT)) {
+                    return false;
+                }
+                start = i + 1;
+            }
+        }
+        return true;
     }
 
     /** A component of {@code bytes}, as offsets, so no array is copied before the result is joined. */

@@ -5,6 +5,7 @@ import static dev.panatrace.ptrace.paths.PathGenerators.concat;
 import static dev.panatrace.ptrace.paths.PathGenerators.show;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
@@ -13,6 +14,7 @@ import static org.quicktheories.generators.SourceDSL.lists;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -121,6 +123,21 @@ class LexicalResolverTest {
             assertEquals(namesADirectory || resolved.length == 1, endsWithSlash,
                     show(path) + " resolved to " + show(resolved));
         });
+    }
+
+    @Test
+    void aPathAlreadyNormalIsReturnedItselfAndAnyOtherIsRebuilt() {
+        Gen<byte[]> absolutePaths = PathGenerators.paths(PATH_MAX - 2)
+                .map(path -> LexicalResolver.isAbsolute(path) ? path : concat(bytes("/"), path));
+        qt().forAll(absolutePaths).checkAssert(path -> {
+            // The same path relative to the root goes through the component-by-component rebuild.
+            byte[] rebuilt = LexicalResolver.resolve(bytes("/"), Arrays.copyOfRange(path, 1, path.length));
+            byte[] normalized = LexicalResolver.normalize(path);
+            assertArrayEquals(rebuilt, normalized, show(path));
+            assertEquals(Arrays.equals(rebuilt, path), normalized == path, show(path));
+        });
+        byte[] normal = bytes("/proc/sys/kernel/ostype");
+        assertSame(normal, LexicalResolver.normalize(normal));
     }
 
     @Test
