@@ -30,7 +30,8 @@ choose_tracer() {
 }
 
 # Sets workload to W1 with N opens (W1:N), W3 with T threads and 16,000 thread-iterations in all (W3:T), or
-# W4 with N short processes (W4:N).
+# W4 with N short processes (W4:N). With a second argument, native, W3 expects the real keys' contents, which
+# it reads untraced, instead of the redirected ones.
 workload=()
 choose_workload() {
     case $1 in
@@ -38,9 +39,14 @@ choose_workload() {
               workload=(/bin/busybox sh -c "i=0; while [ \$i -lt $n ]; do read v < /proc/sys/kernel/ostype;
                   i=\$((i+1)); done; echo \"\$v\"") ;;
         W3:*) local t=${1#W3:}
-              workload=("$w3" -threads "$t" -iterations $((16000 / t)) -plain 8
-                  -expect '/proc/sys/kernel/ostype=PanatraceOS\n'
-                  -expect '/proc/sys/kernel/osrelease=0.0.0-panatrace-bench\n') ;;
+              workload=("$w3" -threads "$t" -iterations $((16000 / t)) -plain 8)
+              if [[ ${2:-} == native ]]; then
+                  workload+=(-expect "/proc/sys/kernel/ostype=$(< /proc/sys/kernel/ostype)\\n"
+                      -expect "/proc/sys/kernel/osrelease=$(< /proc/sys/kernel/osrelease)\\n")
+              else
+                  workload+=(-expect '/proc/sys/kernel/ostype=PanatraceOS\n'
+                      -expect '/proc/sys/kernel/osrelease=0.0.0-panatrace-bench\n')
+              fi ;;
         W4:*) local n=${1#W4:}
               workload=(/bin/busybox sh -c "i=0; while [ \$i -lt $n ]; do /bin/busybox true; i=\$((i+1)); done") ;;
         *) echo "unknown workload '$1' (W1:OPENS, W3:THREADS or W4:PROCESSES)" >&2; exit 2 ;;

@@ -7,7 +7,8 @@
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 [[ $# -ge 2 ]] || { echo "usage: $0 WORKLOAD TRACER[:JVM-FLAGS]..." >&2; exit 2; }
-choose_workload "$1"
+workload_name=$1
+choose_workload "$workload_name"
 shift
 for variant in "$@"; do
     choose_tracer "${variant%%:*}"
@@ -16,6 +17,7 @@ declare -A walls cpus
 for ((run = 0; run < ${RUNS:-5}; run++)); do
     for variant in "$@"; do
         choose_tracer "${variant%%:*}"
+        choose_workload "$workload_name" "${variant%%:*}"
         flags=$([[ $variant == *:* ]] && echo "${variant#*:}" || true)
         times=$(PANATRACE_JAVA_OPTS="$flags" /usr/bin/time -f '%e %U %S' ${prefix[@]+"${prefix[@]}"} "${workload[@]}" \
             2>&1 >/dev/null | tail -1)
