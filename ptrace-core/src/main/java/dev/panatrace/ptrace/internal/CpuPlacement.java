@@ -22,7 +22,7 @@ import java.util.Set;
  * a CPU or a polling time, the engine pins the tracer thread, and with it the command it spawns, to one
  * CPU, and blocks in waitpid. That serializes tracee threads that would run at once, so a watchdog reads
  * the tracees' run-queue waits ({@code /proc/TID/schedstat}) every 20 ms; once those exceed half the
- * elapsed time in three looks in a row, or the command has more than 4 threads, the tracer gives every
+ * elapsed time in three looks in a row, or the command has more than 16 threads, the tracer gives every
  * thread the CPUs it had back, for good (and before a detach), and then polls before it blocks. A tracee
  * asking for a pinned thread's affinity is told the mask it would have had; a thread that sets its own
  * keeps it. Not pinned at all: an attached process, one allowed CPU, and kernels without schedstat (gVisor,
@@ -41,11 +41,13 @@ final class CpuPlacement {
     /** Run-queue wait per elapsed time above which the tracees are taken to compete for the CPU. */
     private static final double CONTENDED_SHARE = 0.5;
     /**
-     * Above this many tracee threads the engine lets go at once: a program built to run in parallel (any Go
-     * program, whose runtime starts 5 threads or more; a JVM), whose helper threads run better on the other
-     * CPUs (W3 with 1 locked thread: 0.870 s unpinned against 0.935 s pinned, `bin/bench --threads`).
+     * Above this many tracee threads the engine lets go at once, without waiting to see them compete: a node's
+     * daemons (k3s, containerd) soon number more, and the processes they start inherit the mask. Below it the
+     * watchdog reads every thread's waits, and a small Go program (a runtime of 5 threads or more) stays pinned
+     * while its threads do not compete: W3 with 1 locked thread cost 21.0 µs per intercepted syscall with this
+     * at 16, 35.7 µs at 4, which let every Go program go at once (`bin/bench --threads`, same evening).
      */
-    private static final int MAX_WATCHED_THREADS = 4;
+    private static final int MAX_WATCHED_THREADS = 16;
     /** Sessions of this JVM pinned to each CPU, so that two traces spread over the CPUs. */
     private static final int[] SESSIONS_ON_CPU = new int[MASK_BYTES * 8];
 
