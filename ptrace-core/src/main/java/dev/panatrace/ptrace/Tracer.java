@@ -98,8 +98,8 @@ public final class Tracer {
          * <p>By default the engine chooses where the tracer and a spawned command run and how it waits:
          * with two or more CPUs allowed, it pins the tracer thread and the command to one CPU and blocks
          * (a stop is then a context switch, not a wake-up of another CPU), and once the command's threads
-         * compete for that CPU (their run-queue waits exceed half the elapsed time in three 20 ms looks in a
-         * row) or number more than 16, it gives every thread back the CPUs it had, for good, and polls 50 µs
+         * compete for that CPU (their run-queue waits exceed half the elapsed time in three looks in a row,
+         * 20 ms apart, up to a second apart after a calm spell) or number more than 16, it gives every thread back the CPUs it had, for good, and polls 50 µs
          * before blocking. While pinned, a program that asks for its affinity ({@code sched_getaffinity}, as
          * Go's runtime and {@code nproc} do) is told the mask it would have had untraced, and a thread that
          * sets its own mask keeps it; {@code /proc/PID/status} shows the pinned mask. An attached process is

@@ -63,11 +63,27 @@ class CpuPlacementTest {
     @Test
     void threadsThatCompeteForTheCpuGetTheirCpusBack() throws Exception {
         // Two busy processes on one CPU each wait half the time: the watchdog sees it within about 60 ms.
-        String script = "busybox yes > /dev/null & a=$!; busybox yes > /dev/null & b=$!; busybox sleep 1.5; "
+        assertCompetitorsUnpinned("");
+    }
+
+    @Test
+    void threadsThatCompeteAfterACalmSpellGetTheirCpusBackToo() throws Exception {
+        // After 4 calm seconds the watchdog looks once a second; it must still see the competition start,
+        // pinned until then.
+        assertCompetitorsUnpinned("busybox sleep 4; grep Cpus_allowed_list /proc/self/status; ");
+    }
+
+    /** Runs {@code before}, then two busy processes for 2.5 s: afterwards both are on every CPU again. */
+    private void assertCompetitorsUnpinned(String before) throws Exception {
+        String script = before + "busybox yes > /dev/null & a=$!; busybox yes > /dev/null & b=$!; busybox sleep 2.5; "
                 + "grep Cpus_allowed_list /proc/$a/status; grep Cpus_allowed_list /proc/self/status; kill $a $b";
         String everyCpu = allowed(untraced("grep Cpus_allowed_list /proc/self/status"));
         String traced = traced(Tracer.builder(), script);
         Matcher m = ALLOWED.matcher(traced);
+        if (!before.isEmpty()) {
+            assertTrue(m.find(), traced);
+            assertTrue(m.group(1).matches("[0-9]+"), "pinned while calm: " + traced);
+        }
         for (int line = 0; line < 2; line++) {
             assertTrue(m.find(), traced);
             assertEquals(everyCpu, m.group(1), "unpinned: " + traced);
