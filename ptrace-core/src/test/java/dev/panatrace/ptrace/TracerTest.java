@@ -548,8 +548,8 @@ class TracerTest {
         String bb = Tracees.busybox().toString();
         Path counter = tmp.resolve("counter");
         // A background job counts into a file; while stopped it must not advance, after SIGCONT it must: within
-        // 10 s (it usually takes milliseconds, but a CI machine once took over the 0.3 s this waited before),
-        // else the job's state is printed.
+        // 10 s (it usually takes milliseconds, but a fresh-clone CI run here once took over the 0.3 s this waited
+        // before), else the job's state is printed.
         String script = "(i=0; while true; do i=$((i+1)); echo $i > " + counter + "; " + bb + " sleep 0.02; done) & p=$!; "
                 + bb + " sleep 0.3; kill -STOP $p; " + bb + " sleep 0.1; a=$(cat " + counter + "); "
                 + "grep -q '^State:.[Tt]' /proc/$p/status && echo stopped; "
