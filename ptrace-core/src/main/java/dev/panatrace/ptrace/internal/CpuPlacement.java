@@ -63,9 +63,10 @@ final class CpuPlacement {
     private final boolean automatic;
     private final int fixedCpu;
     private final long spinNanos;
+    /** The mask the tracees would have had, zero-padded to {@link #MASK_BYTES}. */
     private MemorySegment original;
-    /** The mask the tracees would have had, as many bytes as the kernel's masks have. */
-    private byte[] untraced;
+    /** How many bytes of it the kernel's masks have. */
+    private int maskSize;
     private int cpu = -1;
     private volatile boolean pinned;
     /** Set when the engine lets go or the trace ends: the watchdog stops. */
@@ -97,13 +98,12 @@ final class CpuPlacement {
             return;
         }
         original = arena.allocate(MASK_BYTES, 8);
-        int size = LibC.schedGetaffinity(0, MASK_BYTES, original);
-        if (size <= 0) {
+        maskSize = LibC.schedGetaffinity(0, MASK_BYTES, original);
+        if (maskSize <= 0) {
             return;
         }
         MemorySegment where = arena.allocate(ValueLayout.JAVA_INT);
         int current = LibC.getcpu(where) == 0 ? where.get(ValueLayout.JAVA_INT, 0) : -1;
-        untraced = original.asSlice(0, size).toArray(ValueLayout.JAVA_BYTE);
         int chosen = claimCpu(current);
         if (chosen < 0) {
             return;
@@ -132,8 +132,8 @@ final class CpuPlacement {
         synchronized (SESSIONS_ON_CPU) {
             int allowed = 0;
             int best = -1;
-            for (int c = 0; c < untraced.length * 8; c++) {
-                if ((untraced[c / 8] & (1 << (c % 8))) == 0) {
+            for (int c = 0; c < maskSize * 8; c++) {
+                if ((original.get(ValueLayout.JAVA_BYTE, c / 8) & (1 << (c % 8))) == 0) {
                     continue;
                 }
                 allowed++;
@@ -260,7 +260,7 @@ final class CpuPlacement {
 
     /** The affinity mask a tracee would have had untraced, the first {@code size} bytes of it. */
     byte[] untracedMask(int size) {
-        return Arrays.copyOf(untraced, size);
+        return Arrays.copyOf(original.asSlice(0, maskSize).toArray(ValueLayout.JAVA_BYTE), size);
     }
 
     /** At the end of the trace: the watchdog stops, and the CPU counts for other traces no more. */
