@@ -23,6 +23,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * Where the engine runs a spawned command when the user chose nothing: pinned with the tracer to one CPU
  * while that pays, unpinned for good once the command's threads compete, and never seen by the program.
+ * A detached program's CPUs: {@link SessionLifecycleTest}.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class CpuPlacementTest {
@@ -113,19 +114,6 @@ class CpuPlacementTest {
         String script = "busybox yes > /dev/null & a=$!; busybox yes > /dev/null & b=$!; busybox sleep 0.5; "
                 + "grep Cpus_allowed_list /proc/$a/status; kill $a $b";
         assertEquals("1", allowed(traced(Tracer.builder().pinToCpu(1), script)));
-    }
-
-    @Test
-    void aDetachedProgramGoesOnWithItsCpus() throws Exception {
-        String everyCpu = allowed(untraced("grep Cpus_allowed_list /proc/self/status"));
-        Path out = tmp.resolve("detached");
-        String busybox = Tracees.busybox().toString();
-        try (TraceSession session = Tracer.builder().mode(TraceMode.SYSCALL).stdout(out)
-                .spawn(List.of(busybox, "sh", "-c", busybox + " sleep 1; grep Cpus_allowed_list /proc/self/status"))) {
-            session.detach();
-            assertEquals(Optional.empty(), session.waitFor(Duration.ofSeconds(10)));
-        }
-        assertEquals(everyCpu, allowed(Tracees.awaitContent(out, Duration.ofSeconds(20))));
     }
 
     private String traced(Tracer.Builder builder, String script) throws Exception {

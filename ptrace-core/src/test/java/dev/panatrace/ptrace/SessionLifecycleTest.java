@@ -116,15 +116,20 @@ class SessionLifecycleTest {
     }
 
     @Test
-    void aSpawnedSyscallModeTraceDetachesAndTheProgramGoesOnUntraced() throws Exception {
+    void aSpawnedSyscallModeTraceDetachesAndTheProgramGoesOnUntracedWithItsCpus() throws Exception {
         Path out = tmp.resolve("out");
         String busybox = Tracees.busybox().toString();
+        // Pinned by the engine while traced (CpuPlacement), it gets back the CPUs it would have had.
+        String cpus = Tracees.runUntraced(Duration.ofSeconds(30),
+                List.of(busybox, "grep", "Cpus_allowed_list", "/proc/self/status")).stdout();
         try (TraceSession session = Tracer.builder().mode(TraceMode.SYSCALL).stdout(out)
-                .spawn(List.of(busybox, "sh", "-c", busybox + " sleep 1; grep TracerPid /proc/self/status"))) {
+                .spawn(List.of(busybox, "sh", "-c",
+                        busybox + " sleep 1; grep -E '^(TracerPid|Cpus_allowed_list)' /proc/self/status"))) {
             session.detach();
             assertEquals(Optional.empty(), session.waitFor(Duration.ofSeconds(10)));
         }
-        assertEquals("TracerPid:\t0\n", Tracees.awaitContent(out, Duration.ofSeconds(20)));
+        assertTrue(cpus.startsWith("Cpus_allowed_list:"), cpus);
+        assertEquals("TracerPid:\t0\n" + cpus, Tracees.awaitContent(out, Duration.ofSeconds(20)));
     }
 
     /**
