@@ -13,6 +13,7 @@
 //	                   before the next, unmapped, page: EFAULT
 //	long:PATH:N        PATH padded in front with "/." to N bytes; N >= 4096 gives ENAMETOOLONG
 //	renamebad:PATH     renameat(AT_FDCWD, PATH, AT_FDCWD, (char *)1): EFAULT for the second path
+//	symlink:TARGET:LINK symlinkat(TARGET, AT_FDCWD, LINK): two path arguments in one syscall
 //	empty              openat(AT_FDCWD, ""): ENOENT
 //
 // It exits 2 on a malformed probe, else 0.
@@ -21,6 +22,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -28,6 +30,12 @@ import (
 )
 
 const atFdcwd = -100
+
+func init() {
+	// One thread makes every probe, as a single-threaded program would: the tracer's per-thread state
+	// (its scratch strings) sees them all in order.
+	runtime.LockOSThread()
+}
 
 func main() {
 	for _, probe := range os.Args[1:] {
@@ -86,6 +94,19 @@ func run(probe string) string {
 		_, _, errno := syscall.Syscall6(syscall.SYS_RENAMEAT, uintptr(fdcwd), uintptr(unsafe.Pointer(&from[0])),
 			uintptr(fdcwd), 1, 0, 0)
 		return describe(errno)
+	case "symlink":
+		target, link, found := strings.Cut(rest, ":")
+		if !found {
+			usage(probe)
+		}
+		from, to := cString(target), cString(link)
+		fdcwd := atFdcwd
+		_, _, errno := syscall.Syscall(syscall.SYS_SYMLINKAT, uintptr(unsafe.Pointer(&from[0])), uintptr(fdcwd),
+			uintptr(unsafe.Pointer(&to[0])))
+		if errno != 0 {
+			return describe(errno)
+		}
+		return "ok"
 	case "empty":
 		return readAt(atFdcwd, "")
 	}

@@ -15,8 +15,13 @@ import java.util.List;
  * thread's instruction pointer: gVisor's systrap platform patches syscall sites into jumps.
  */
 final class AddressSpace {
-    /** Two PATH_MAX strings per slot: syscalls such as renameat2 take two paths. */
-    static final int SLOT_SIZE = 2 * 4096;
+    /** A slot starts with two PATH_MAX positions: syscalls such as renameat2 take two paths. */
+    static final int STRING_POSITION_SIZE = 4096;
+    /** Then the shelf: short strings kept where they were written, for a thread that alternates between a few. */
+    static final long SHELF_OFFSET = 2L * STRING_POSITION_SIZE;
+    static final int SHELF_ENTRY_SIZE = 256;
+    static final int SHELF_ENTRIES = 16;
+    static final int SLOT_SIZE = (int) SHELF_OFFSET + SHELF_ENTRIES * SHELF_ENTRY_SIZE;
     static final int SLOTS = 512;
     /** The stubs, then their return addresses, rounded up to whole pages. */
     static final long CODE_SIZE = (SLOTS * (SyscallInstruction.STUB_SIZE + 8L) + 4095) & -4096L;
@@ -80,6 +85,15 @@ final class AddressSpace {
         /** The slot's strings. */
         long address() {
             return space.base + CODE_SIZE + (long) index * SLOT_SIZE;
+        }
+
+        /** String position 0 or 1, room for a PATH_MAX string each. */
+        long positionAddress(int position) {
+            return address() + (long) position * STRING_POSITION_SIZE;
+        }
+
+        long shelfAddress(int entry) {
+            return address() + SHELF_OFFSET + (long) entry * SHELF_ENTRY_SIZE;
         }
 
         long stubAddress() {

@@ -193,6 +193,7 @@ final class ScratchMemory {
         if (t.slot == null) {
             t.slot = space.allocate();
             Arrays.fill(t.placed, null);
+            Arrays.fill(t.shelved, null);
         }
         return t.slot.address();
     }

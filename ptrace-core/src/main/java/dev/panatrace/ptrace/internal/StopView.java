@@ -33,6 +33,8 @@ final class StopView implements Syscall, Tracee {
     private int replaced;
     /** (argument index, original value) pairs of those strings. */
     private final long[] originals = new long[4];
+    /** The shelf entry holding this stop's first string, which its second must not take; -1 when none. */
+    private int shelfEntryInUse;
 
     StopView(TraceLoop loop, Arch arch, SyscallTable table, TraceeMemory memory) {
         this.loop = loop;
@@ -51,6 +53,7 @@ final class StopView implements Syscall, Tracee {
             loaded.copyTo(pristine);
         }
         this.replaced = 0;
+        this.shelfEntryInUse = -1;
     }
 
     void end() {
@@ -90,6 +93,7 @@ final class StopView implements Syscall, Tracee {
             registers = restored;
         }
         replaced = 0;
+        shelfEntryInUse = -1;
     }
 
     private ThreadState current() {
@@ -235,12 +239,8 @@ final class StopView implements Syscall, Tracee {
         if (replaced >= 2) {
             throw new IllegalStateException("at most two string arguments can be replaced in one syscall");
         }
-        long address = loop.scratch().slot(t) + (long) replaced * PATH_MAX;
-        if (!Arrays.equals(t.placed[replaced], value)) {
-            t.placed[replaced] = null; // unknown, should the write fail half-way
-            memory.write(t.tid, t.process.pid, address, Arrays.copyOf(value, value.length + 1));
-            t.placed[replaced] = value.clone();
-        }
+        loop.scratch().slot(t);
+        long address = value.length < AddressSpace.SHELF_ENTRY_SIZE ? shelve(t, value) : position(t, value);
         originals[2 * replaced] = index;
         originals[2 * replaced + 1] = registers().arg(index);
         replaced++;
@@ -248,6 +248,38 @@ final class StopView implements Syscall, Tracee {
         if (TraceEvents.recordsRewrites()) {
             TraceEvents.rewrite(t.tid, name(), value.length);
         }
+    }
+
+    /** The address of {@code value} on the thread's shelf, where it is written unless already there. */
+    private long shelve(ThreadState t, byte[] value) {
+        byte[][] shelved = t.shelved;
+        int entry = 0;
+        while (entry < shelved.length && !Arrays.equals(shelved[entry], value)) {
+            entry++;
+        }
+        if (entry == shelved.length) {
+            entry = t.nextShelfEntry == shelfEntryInUse ? (shelfEntryInUse + 1) % shelved.length : t.nextShelfEntry;
+            t.nextShelfEntry = (entry + 1) % shelved.length;
+            place(t, shelved, entry, t.slot.shelfAddress(entry), value);
+        }
+        shelfEntryInUse = entry;
+        return t.slot.shelfAddress(entry);
+    }
+
+    /** The address of {@code value} at the string position this replacement takes, written unless already there. */
+    private long position(ThreadState t, byte[] value) {
+        long address = t.slot.positionAddress(replaced);
+        if (!Arrays.equals(t.placed[replaced], value)) {
+            place(t, t.placed, replaced, address, value);
+        }
+        return address;
+    }
+
+    /** Writes {@code value}, NUL-terminated, at {@code address}, and records it as {@code held[index]}. */
+    private void place(ThreadState t, byte[][] held, int index, long address, byte[] value) {
+        held[index] = null; // unknown, should the write fail half-way
+        memory.write(t.tid, t.process.pid, address, Arrays.copyOf(value, value.length + 1));
+        held[index] = value.clone();
     }
 
     @Override

@@ -34,6 +34,12 @@ final class ThreadState {
      * no write, which matters where writes take a ptrace call per word (gVisor).
      */
     final byte[][] placed = new byte[2][];
+    /**
+     * The short strings on the slot's shelf, by entry (null: free or unknown), and the entry to reuse next:
+     * a thread that alternates between a few paths (two keys, say) writes none of them again.
+     */
+    final byte[][] shelved = new byte[AddressSpace.SHELF_ENTRIES][];
+    int nextShelfEntry;
     /** It, or the thread it was cloned from, set its own CPU affinity: the engine leaves its mask alone. */
     boolean ownsAffinity;
     /** At the entry of sched_getaffinity or sched_setaffinity while the engine pins the trace: its exit matters. */

@@ -907,9 +907,10 @@ public final class TraceLoop {
         if (mode == TraceMode.SECCOMP) {
             SeccompFilter filter = SeccompFilter.compile(arch, Set.of(), Set.of(),
                     new SeccompFilter.FdRule(numbers, fd, fd + 1));
-            // In the slot's second half, where the second replaced string would go.
-            long fprog = SeccompLoader.place(memory, t.tid, t.process.pid, scratch.slot(t) + AddressSpace.SLOT_SIZE / 2,
-                    AddressSpace.SLOT_SIZE / 2, filter);
+            // At the slot's second string position, where the second replaced string would go.
+            scratch.slot(t);
+            long fprog = SeccompLoader.place(memory, t.tid, t.process.pid, t.slot.positionAddress(1),
+                    AddressSpace.STRING_POSITION_SIZE, filter);
             t.placed[1] = null;
             long r = injectAtExit(t, current, table.numberOf("seccomp"),
                     new long[] {SeccompLoader.SET_MODE_FILTER, SeccompLoader.FLAG_TSYNC, fprog});
