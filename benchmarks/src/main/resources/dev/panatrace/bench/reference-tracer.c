@@ -3,7 +3,8 @@
  * against. It makes the engine's system calls per stop and nothing else: a seccomp filter that stops at
  * the syscalls the engine's PathRedirector stops at, a blocking waitpid, PTRACE_GETREGS, process_vm_readv
  * of the path, process_vm_writev of the new path into a region it mapped in the tracee (skipped when the
- * thread's slot already holds it, as the engine does), PTRACE_SETREGS and PTRACE_CONT.
+ * thread's slot already holds it: at its position, or on its shelf of short strings, as the engine does),
+ * PTRACE_SETREGS and PTRACE_CONT.
  *
  *   reference-tracer [--pin] [--stats FILE] --bind HOST:GUEST -- COMMAND [ARG]...
  *
@@ -41,7 +42,10 @@
 #endif
 
 #define PATH_BYTES 4096
-#define SLOT_BYTES (2 * PATH_BYTES)
+/* Two PATH_MAX positions, then a shelf of short strings kept where they were written (the engine's slot). */
+#define SHELF_ENTRIES 16
+#define SHELF_ENTRY_BYTES 256
+#define SLOT_BYTES (2 * PATH_BYTES + SHELF_ENTRIES * SHELF_ENTRY_BYTES)
 #define PAGE_BYTES 4096
 #define FIRST_CHUNK 256
 #define MAX_THREADS 16384
@@ -75,13 +79,19 @@ static const struct path_layout LAYOUTS[] = {
 };
 #define LAYOUT_COUNT (sizeof LAYOUTS / sizeof LAYOUTS[0])
 
-/* What the tracer keeps per thread: whether its first stop was seen, its region, what its slot holds. */
+/*
+ * What the tracer keeps per thread: whether its first stop was seen, its region, what its slot holds (a
+ * length of 0: nothing known) at its two positions and on its shelf, and the shelf entry to reuse next.
+ */
 struct thread {
     pid_t tid;
     int seen;
     unsigned long region;
+    int next_shelf_entry;
     size_t held_length[2];
+    size_t shelved_length[SHELF_ENTRIES];
     char held[2][PATH_BYTES];
+    char shelved[SHELF_ENTRIES][SHELF_ENTRY_BYTES];
 };
 
 static struct thread *threads;
@@ -201,7 +211,8 @@ static void map_region(pid_t tid, struct thread *thread, const struct user_regs_
         fail("mmap in the tracee");
     }
     thread->region = regs.rax;
-    thread->held_length[0] = thread->held_length[1] = 0;
+    memset(thread->held_length, 0, sizeof thread->held_length);
+    memset(thread->shelved_length, 0, sizeof thread->shelved_length);
     mappings++;
     regs = *entry;
     regs.rax = entry->orig_rax;
@@ -209,6 +220,38 @@ static void map_region(pid_t tid, struct thread *thread, const struct user_regs_
     if (ptrace(PTRACE_SETREGS, tid, 0, &regs) != 0 || ptrace(PTRACE_CONT, tid, 0, 0) != 0) {
         fail("restart after mmap");
     }
+}
+
+/* Writes the NUL-terminated path of LENGTH bytes at ADDRESS in the tracee. */
+static void place(pid_t tid, unsigned long address, char *path, size_t length) {
+    struct iovec local = {path, length + 1}, remote = {(void *) address, length + 1};
+    if (process_vm_writev(tid, &local, 1, &remote, 1, 0) != (ssize_t) (length + 1)) {
+        fail("process_vm_writev");
+    }
+    writes++;
+}
+
+/*
+ * The address of REPLACEMENT on the thread's shelf, written there unless already on it; never entry
+ * IN_USE, which holds this syscall's other path.
+ */
+static unsigned long shelve(pid_t tid, struct thread *thread, char *replacement, size_t length, int *in_use) {
+    int entry = 0;
+    while (entry < SHELF_ENTRIES && (thread->shelved_length[entry] != length
+            || memcmp(thread->shelved[entry], replacement, length) != 0)) {
+        entry++;
+    }
+    unsigned long address;
+    if (entry == SHELF_ENTRIES) {
+        entry = thread->next_shelf_entry == *in_use ? (*in_use + 1) % SHELF_ENTRIES : thread->next_shelf_entry;
+        thread->next_shelf_entry = (entry + 1) % SHELF_ENTRIES;
+        address = thread->region + 2 * PATH_BYTES + (unsigned long) entry * SHELF_ENTRY_BYTES;
+        place(tid, address, replacement, length);
+        memcpy(thread->shelved[entry], replacement, length + 1);
+        thread->shelved_length[entry] = length;
+    }
+    *in_use = entry;
+    return thread->region + 2 * PATH_BYTES + (unsigned long) entry * SHELF_ENTRY_BYTES;
 }
 
 /* Rewrites the paths in GUEST; returns 0 when it resumed the thread itself (after mapping its region). */
@@ -225,6 +268,7 @@ static int redirect(pid_t tid, struct thread *thread) {
         return 1;
     }
     int changed = 0;
+    int shelf_entry_in_use = -1;
     for (int p = 0; p < 2 && layout->path[p] >= 0; p++) {
         unsigned long long *pointer = argument(&regs, layout->path[p]);
         char path[PATH_BYTES];
@@ -250,17 +294,18 @@ static int redirect(pid_t tid, struct thread *thread) {
         char replacement[PATH_BYTES];
         memcpy(replacement, host, host_length);
         memcpy(replacement + host_length, path + guest_length, (size_t) length - guest_length + 1);
-        unsigned long slot = thread->region + (unsigned long) p * PATH_BYTES;
-        if (thread->held_length[p] != new_length || memcmp(thread->held[p], replacement, new_length) != 0) {
-            struct iovec local = {replacement, new_length + 1}, remote = {(void *) slot, new_length + 1};
-            if (process_vm_writev(tid, &local, 1, &remote, 1, 0) != (ssize_t) (new_length + 1)) {
-                fail("process_vm_writev");
+        unsigned long address;
+        if (new_length < SHELF_ENTRY_BYTES) {
+            address = shelve(tid, thread, replacement, new_length, &shelf_entry_in_use);
+        } else {
+            address = thread->region + (unsigned long) p * PATH_BYTES;
+            if (thread->held_length[p] != new_length || memcmp(thread->held[p], replacement, new_length) != 0) {
+                place(tid, address, replacement, new_length);
+                memcpy(thread->held[p], replacement, new_length + 1);
+                thread->held_length[p] = new_length;
             }
-            memcpy(thread->held[p], replacement, new_length + 1);
-            thread->held_length[p] = new_length;
-            writes++;
         }
-        *pointer = slot;
+        *pointer = address;
         changed = 1;
         rewrites++;
     }
