@@ -140,8 +140,8 @@ final class SyscallInjector {
                 NativeIo.tgkill(thread.process.pid, thread.tid, signal);
                 continue;
             }
+            thread.placed[0] = null; // the siginfo takes the first string's place, even if its write fails half-way
             loop.memory().write(thread.tid, thread.process.pid, slot, Arrays.copyOf(siginfo, 128));
-            thread.placed[0] = null;
             long r = runOnce(thread, base, syscallAddress, loop.table().numberOf("rt_tgsigqueueinfo"),
                     new long[] {thread.process.pid, thread.tid, signal, slot}, held,
                     System.nanoTime() + loop.injectionTimeout().toNanos());
