@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.panatrace.ptrace.testing.ProcessTable;
 import dev.panatrace.ptrace.testing.Tracees;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,9 +36,7 @@ class NoNewPrivsTest {
     @BeforeAll
     static void needRoot() throws Exception {
         Tracees.assumePtraceAllowed();
-        String status = Files.readString(Path.of("/proc/self/status"));
-        String capEff = status.lines().filter(line -> line.startsWith("CapEff:")).findFirst().orElseThrow();
-        long caps = Long.parseUnsignedLong(capEff.substring("CapEff:".length()).strip(), 16);
+        long caps = Long.parseUnsignedLong(ProcessTable.statusField(ProcessHandle.current().pid(), "CapEff"), 16);
         assumeTrue((caps & (1L << CAP_SYS_ADMIN)) != 0,
                 "needs CAP_SYS_ADMIN: without it the engine always sets NO_NEW_PRIVS, and seccompgate cannot "
                         + "install its filter without the flag");

@@ -95,10 +95,10 @@ final class ScratchMemory {
 
     /** The address of the syscall instruction in this thread's stub, written on first use. */
     private long stubSyscall(ThreadState t) {
-        slot(t);
-        long stub = t.slot.stubAddress();
-        if (t.slot.claimStub()) {
-            memory.write(t.tid, t.process.pid, stub, SyscallInstruction.stub(arch, stub, t.slot.returnCell()));
+        AddressSpace.Slot slot = slot(t);
+        long stub = slot.stubAddress();
+        if (slot.claimStub()) {
+            memory.write(t.tid, t.process.pid, stub, SyscallInstruction.stub(arch, stub, slot.returnCell()));
         }
         return stub + SyscallInstruction.syscallOffset(arch);
     }
@@ -183,8 +183,8 @@ final class ScratchMemory {
         return bytes;
     }
 
-    /** The address of this thread's scratch slot, allocated on first use. */
-    long slot(ThreadState t) {
+    /** This thread's scratch slot, allocated on first use. */
+    AddressSpace.Slot slot(ThreadState t) {
         AddressSpace space = t.process.space;
         if (space.base == 0) {
             throw new IllegalStateException(space.failed ? "no scratch memory in pid " + t.process.pid
@@ -195,11 +195,11 @@ final class ScratchMemory {
             Arrays.fill(t.placed, null);
             Arrays.fill(t.shelved, null);
         }
-        return t.slot.address();
+        return t.slot;
     }
 
-    /** This thread's scratch slot, or 0 where there is no scratch memory. */
+    /** The address of this thread's scratch slot, or 0 where there is no scratch memory. */
     long slotOrZero(ThreadState t) {
-        return t.process.space.base == 0 ? 0 : slot(t);
+        return t.process.space.base == 0 ? 0 : slot(t).address();
     }
 }

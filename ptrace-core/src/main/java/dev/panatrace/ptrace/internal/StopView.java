@@ -239,8 +239,8 @@ final class StopView implements Syscall, Tracee {
         if (replaced >= 2) {
             throw new IllegalStateException("at most two string arguments can be replaced in one syscall");
         }
-        loop.scratch().slot(t);
-        long address = value.length < AddressSpace.SHELF_ENTRY_SIZE ? shelve(t, value) : position(t, value);
+        AddressSpace.Slot slot = loop.scratch().slot(t);
+        long address = value.length < AddressSpace.SHELF_ENTRY_SIZE ? shelve(t, slot, value) : position(t, slot, value);
         originals[2 * replaced] = index;
         originals[2 * replaced + 1] = registers().arg(index);
         replaced++;
@@ -251,7 +251,7 @@ final class StopView implements Syscall, Tracee {
     }
 
     /** The address of {@code value} on the thread's shelf, where it is written unless already there. */
-    private long shelve(ThreadState t, byte[] value) {
+    private long shelve(ThreadState t, AddressSpace.Slot slot, byte[] value) {
         byte[][] shelved = t.shelved;
         int entry = 0;
         while (entry < shelved.length && !Arrays.equals(shelved[entry], value)) {
@@ -260,15 +260,15 @@ final class StopView implements Syscall, Tracee {
         if (entry == shelved.length) {
             entry = t.nextShelfEntry == shelfEntryInUse ? (shelfEntryInUse + 1) % shelved.length : t.nextShelfEntry;
             t.nextShelfEntry = (entry + 1) % shelved.length;
-            place(t, shelved, entry, t.slot.shelfAddress(entry), value);
+            place(t, shelved, entry, slot.shelfAddress(entry), value);
         }
         shelfEntryInUse = entry;
-        return t.slot.shelfAddress(entry);
+        return slot.shelfAddress(entry);
     }
 
     /** The address of {@code value} at the string position this replacement takes, written unless already there. */
-    private long position(ThreadState t, byte[] value) {
-        long address = t.slot.positionAddress(replaced);
+    private long position(ThreadState t, AddressSpace.Slot slot, byte[] value) {
+        long address = slot.positionAddress(replaced);
         if (!Arrays.equals(t.placed[replaced], value)) {
             place(t, t.placed, replaced, address, value);
         }

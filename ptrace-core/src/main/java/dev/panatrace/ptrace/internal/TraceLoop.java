@@ -909,9 +909,9 @@ public final class TraceLoop {
                     new SeccompFilter.FdRule(numbers, fd, fd + 1));
             // At the slot's second string position, where the second replaced string would go: forgotten first,
             // should the write fail half-way.
-            scratch.slot(t);
+            AddressSpace.Slot slot = scratch.slot(t);
             t.placed[1] = null;
-            long fprog = SeccompLoader.place(memory, t.tid, t.process.pid, t.slot.positionAddress(1),
+            long fprog = SeccompLoader.place(memory, t.tid, t.process.pid, slot.positionAddress(1),
                     AddressSpace.STRING_POSITION_SIZE, filter);
             long r = injectAtExit(t, current, table.numberOf("seccomp"),
                     new long[] {SeccompLoader.SET_MODE_FILTER, SeccompLoader.FLAG_TSYNC, fprog});
