@@ -43,14 +43,15 @@ final class KernelLog {
     private static final class Syslog {
         /**
          * glibc's {@code long syscall(long number, ...)}, linked with the very shape and options the engine
-         * links it with, so the JVM reuses that downcall's code instead of generating more.
+         * links it with (fixed arguments, as LibC says why), so the JVM reuses that downcall's code instead of
+         * generating more.
          */
         private static final MethodHandle SYSCALL = Linker.nativeLinker().downcallHandle(
                 Linker.nativeLinker().defaultLookup().find("syscall")
                         .orElseThrow(() -> new LinkageError("libc symbol not found: syscall")),
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
                         JAVA_LONG),
-                Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(1));
+                Linker.Option.captureCallState("errno"));
         private static final long SYS_SYSLOG = SyscallTable.of(Arch.current()).numberOf("syslog");
 
         static String readAll(int length) {
