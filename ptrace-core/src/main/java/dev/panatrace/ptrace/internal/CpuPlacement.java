@@ -10,7 +10,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.Set;
 
@@ -260,7 +259,9 @@ final class CpuPlacement {
 
     /** The affinity mask a tracee would have had untraced, the first {@code size} bytes of it. */
     byte[] untracedMask(int size) {
-        return Arrays.copyOf(original.asSlice(0, maskSize).toArray(ValueLayout.JAVA_BYTE), size);
+        byte[] mask = new byte[size];
+        MemorySegment.copy(original, ValueLayout.JAVA_BYTE, 0, mask, 0, Math.min(size, maskSize));
+        return mask;
     }
 
     /** At the end of the trace: the watchdog stops, and the CPU counts for other traces no more. */
