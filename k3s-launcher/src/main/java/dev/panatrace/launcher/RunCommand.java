@@ -168,14 +168,14 @@ final class RunCommand implements Subcommand {
             throws InterruptedException {
         if (tree == null) {
             PathRedirector redirector = log == null ? new PathRedirector(bindMap) : new PathRedirector(bindMap, log);
-            return exitCode(TracedRun.run(tracer(redirector), command, err));
+            return TracedRun.run(tracer(redirector), command, err).exitCode();
         }
         ProcSysServer.Builder server = ProcSysServer.builder(tree).binds(bindMap);
         if (log != null) {
             server.log(log);
         }
         try (ProcSysServer served = server.build()) {
-            int exitCode = exitCode(TracedRun.run(tracer(served), command, err));
+            int exitCode = TracedRun.run(tracer(served), command, err).exitCode();
             if (report) {
                 printReport(served.report(), err);
             }
@@ -207,13 +207,6 @@ final class RunCommand implements Subcommand {
                     + key.value().map(value -> "'" + value + "'").orElse("(none)"));
         }
         err.flush();
-    }
-
-    private static int exitCode(TracedRun.Outcome outcome) {
-        return switch (outcome) {
-            case TracedRun.Failed failed -> failed.exitCode();
-            case TracedRun.Ended ended -> ended.exitCode();
-        };
     }
 
     /**

@@ -37,7 +37,10 @@ final class TracedRun {
     private TracedRun() {}
 
     /** How a run ended, for the subcommand to report. */
-    sealed interface Outcome {}
+    sealed interface Outcome {
+        /** The launcher's exit status for it. */
+        int exitCode();
+    }
 
     /**
      * The command ran to its end.
@@ -46,8 +49,9 @@ final class TracedRun {
      * @param stats the engine's counters at the end
      */
     record Ended(ExitStatus status, TraceStats stats) implements Outcome {
-        /** The launcher's exit status for it: the command's, or 128 + the signal that killed it. */
-        int exitCode() {
+        /** The command's exit status, or 128 + the signal that killed it. */
+        @Override
+        public int exitCode() {
             return status.shellStatus();
         }
     }
