@@ -15,7 +15,7 @@ import java.util.function.Supplier;
 public final class Main {
     private static final System.Logger LOG = System.getLogger(Main.class.getPackageName());
 
-    private static final String NAME = "k3s-launcher";
+    static final String NAME = "k3s-launcher";
 
     /**
      * One subcommand: its name, its line in the help, whether it traces, and how to make it.

@@ -94,7 +94,7 @@ class DistributionTest {
         List<String> modules = new String(java.getInputStream().readAllBytes()).lines()
                 .map(line -> line.split("@")[0]).sorted().toList();
         assertEquals(0, java.waitFor());
-        assertEquals(List.of("java.base", "java.logging", "jdk.jfr", "jdk.unsupported"), modules);
+        assertEquals(List.of("java.base", "jdk.jfr", "jdk.unsupported"), modules);
     }
 
     /** With {@code -XX:AOTMode=on} a JVM that cannot use its AOT cache refuses to start. */

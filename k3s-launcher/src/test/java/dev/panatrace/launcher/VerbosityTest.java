@@ -30,8 +30,9 @@ class VerbosityTest {
     void warningsAreShownByDefault() {
         ProcessResult result = LauncherProcess.run(REFUSED_WRITE);
         assertEquals(0, result.exitCode(), result.stderr());
-        assertTrue(result.stderr().contains("WARNING: ") && result.stderr().contains(WARNING), result.stderr());
-        assertFalse(result.stderr().contains("FINE: "), result.stderr());
+        assertTrue(result.stderr().lines().anyMatch(line -> line.startsWith("k3s-launcher: warning: pid ")
+                && line.endsWith(WARNING)), result.stderr());
+        assertFalse(result.stderr().contains(": debug: "), result.stderr());
     }
 
     @Test
@@ -55,7 +56,8 @@ class VerbosityTest {
         for (String verbose : new String[] {"-v", "--verbose"}) {
             ProcessResult result = LauncherProcess.run(verbose, "trace", "true");
             assertEquals(0, result.exitCode(), result.stderr());
-            assertTrue(result.stderr().lines().anyMatch(line -> line.matches("FINE: tracing \\[true\\] as pid .+")),
+            assertTrue(result.stderr().lines()
+                    .anyMatch(line -> line.matches("k3s-launcher: debug: tracing \\[true\\] as pid \\d+")),
                     result.stderr());
             // The JDK's own debug messages (Runtime.exit logs a stack trace) stay off.
             assertFalse(result.stderr().contains("Runtime.exit"), result.stderr());
