@@ -40,11 +40,11 @@ public final class LibC {
     private static final ThreadLocal<MemorySegment> CAPTURE =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
 
-    // long function(long, long, ...): the address comes first at each call. syscall(2) is variadic, but is
+    // long function(7 longs), the function's address passed first at each call. syscall(2) is variadic but is
     // called as if it were not: on x86_64 a variadic call only adds the count of vector registers in %al,
-    // which glibc's syscall (assembly) never reads and a C prologue reads only to skip saving them, and on
-    // aarch64 Linux integer arguments travel alike either way. Linker.Option.firstVariadicArg would cost start-up about
-    // 12 ms of linking (the 40 ms link of `run -- true` fell to 27 ms without it).
+    // which glibc's syscall (assembly) never reads and a C prologue reads only to skip saving them; on
+    // aarch64 Linux integer arguments travel alike either way. Linker.Option.firstVariadicArg would cost
+    // start-up about 12 ms of linking (the 40 ms link of `run -- true` fell to 27 ms without it).
     private static final MethodHandle CALL = LINKER.downcallHandle(
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
             Linker.Option.captureCallState("errno"));
